@@ -1,0 +1,136 @@
+"""Pure ASGI middleware (no BaseHTTPMiddleware: it costs a task per request).
+
+Order, outermost first: request id and access log, metrics, body limit, idempotency.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import structlog
+from prometheus_client import Counter, Histogram
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from aegis.api.problems import problem_response
+from aegis.errors import PayloadTooLarge
+from aegis.ids import new_id
+
+log = structlog.get_logger("aegis.access")
+
+REQUESTS = Counter(
+    "aegis_http_requests_total", "HTTP requests by route and status", ["method", "route", "status"]
+)
+LATENCY = Histogram(
+    "aegis_http_request_duration_seconds",
+    "HTTP request latency by route",
+    ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+_GOOD_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _route(scope: Scope) -> str:
+    route = scope.get("route")
+    return str(getattr(route, "path", "unmatched"))
+
+
+class RequestContextMiddleware:
+    """Request id in, request id out, one structured access line per request, metrics."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = _header(scope, b"x-request-id")
+        request_id = incoming if incoming and _GOOD_ID.match(incoming) else new_id("req")
+        scope.setdefault("state", {})["request_id"] = request_id
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = _route(scope)
+            method = scope["method"]
+            REQUESTS.labels(method, route, str(status)).inc()
+            LATENCY.labels(method, route).observe(elapsed)
+            state: dict[str, Any] = scope.get("state", {})
+            ctx = state.get("ctx")
+            log.info(
+                "request",
+                method=method,
+                route=route,
+                status=status,
+                duration_ms=round(elapsed * 1000, 2),
+                tenant_id=getattr(ctx, "tenant_id", None),
+            )
+            structlog.contextvars.unbind_contextvars("request_id")
+
+
+class BodyLimitMiddleware:
+    """Refuse oversized bodies early (Content-Length) or as they stream in (chunked)."""
+
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, exempt_prefixes: tuple[str, ...] = ()
+    ) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.exempt = exempt_prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.exempt or ("\x00",)):
+            await self.app(scope, receive, send)
+            return
+        request_id = scope.get("state", {}).get("request_id")
+        declared = _header(scope, b"content-length")
+        too_big = PayloadTooLarge(f"The body must be at most {self.max_bytes} bytes.")
+        if declared is not None:
+            if not declared.isdigit():
+                await problem_response(
+                    PayloadTooLarge("Invalid Content-Length."),
+                    path=scope["path"],
+                    request_id=request_id,
+                )(scope, receive, send)
+                return
+            if int(declared) > self.max_bytes:
+                await problem_response(too_big, path=scope["path"], request_id=request_id)(
+                    scope, receive, send
+                )
+                return
+        seen = 0
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    # FastAPI turns other exceptions raised while reading the body into 400.
+                    raise HTTPException(413, too_big.detail)
+            return message
+
+        await self.app(scope, limited_receive, send)

@@ -1,0 +1,143 @@
+"""Rendering errors as RFC 9457 problem documents, and mapping framework errors onto ours."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+import structlog
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from aegis.errors import (
+    AegisError,
+    BadRequest,
+    FieldError,
+    MalformedBody,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+    problem_body,
+)
+
+log = structlog.get_logger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+
+class _MethodNotAllowed(AegisError):
+    status = 405
+    slug = "method-not-allowed"
+    title = "Method not allowed"
+
+
+def problem_response(error: AegisError, *, path: str | None, request_id: str | None) -> Response:
+    headers = {"X-Request-Id": request_id} if request_id else None
+    if error.status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="aegis"'}
+    return Response(
+        orjson.dumps(problem_body(error, instance=path, request_id=request_id)),
+        status_code=error.status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _pointer(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        where, rest = parts[0], parts[1:]
+        return ("#/" if where == "body" else f"{where}:") + "/".join(rest)
+    return "#/" + "/".join(parts)
+
+
+_MESSAGES = {
+    "missing": "This field is required.",
+    "extra_forbidden": "Unknown field.",
+}
+
+
+def from_validation(errors: Sequence[Any]) -> AegisError:
+    """Pydantic errors carry the submitted input: we keep location and reason, never the value."""
+    fields: list[FieldError] = []
+    for err in errors:
+        kind = str(err.get("type", "invalid"))
+        if kind == "json_invalid":
+            return MalformedBody(
+                "The body could not be parsed as JSON.",
+                errors=[FieldError("#", "not valid JSON", "json_invalid")],
+            )
+        if kind == "model_attributes_type" or (
+            kind == "dict_type" and tuple(err.get("loc", ())) == ("body",)
+        ):
+            return BadRequest(
+                "The body must be a JSON object.",
+                errors=[FieldError("#", "expected a JSON object", kind)],
+            )
+        message = _MESSAGES.get(kind, str(err.get("msg", "Invalid value.")))
+        fields.append(FieldError(_pointer(err.get("loc", ())), message, kind))
+    return ValidationFailed(f"{len(fields)} field(s) are invalid.", errors=fields)
+
+
+def _request_id(request: Request) -> str | None:
+    return getattr(request.state, "request_id", None)
+
+
+async def handle_aegis(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AegisError)
+    return problem_response(exc, path=request.url.path, request_id=_request_id(request))
+
+
+async def handle_validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    body_expected = request.method in ("POST", "PUT", "PATCH")
+    content_type = request.headers.get("content-type", "")
+    error: AegisError
+    if (
+        body_expected
+        and content_type
+        and "json" not in content_type
+        and any(tuple(e.get("loc", ()))[:1] == ("body",) for e in exc.errors())
+    ):
+        error = UnsupportedMediaType("Send the body as application/json.")
+    else:
+        error = from_validation(exc.errors())
+    return problem_response(error, path=request.url.path, request_id=_request_id(request))
+
+
+async def handle_http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    error: AegisError
+    if exc.status_code == 404:
+        error = NotFound("No such endpoint." if "route" not in request.scope else str(exc.detail))
+    elif exc.status_code == 405:
+        error = _MethodNotAllowed()
+    elif exc.status_code == 413:
+        error = PayloadTooLarge()
+    elif exc.status_code < 500:
+        error = BadRequest(str(exc.detail))
+    else:
+        error = AegisError()
+    response = problem_response(error, path=request.url.path, request_id=_request_id(request))
+    for key, value in (exc.headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    # The exception text may quote data; log its type and a traceback, answer without either.
+    log.error(
+        "unhandled_error",
+        error=type(exc).__name__,
+        path=request.url.path,
+        stack="".join(traceback.format_tb(exc.__traceback__)),
+    )
+    return problem_response(
+        AegisError("An unexpected error occurred; quote the request id to support."),
+        path=request.url.path,
+        request_id=_request_id(request),
+    )

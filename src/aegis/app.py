@@ -1,0 +1,121 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from aegis import __version__
+from aegis.api import problems
+from aegis.api.health import router as health_router
+from aegis.api.idempotency import IdempotencyMiddleware
+from aegis.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from aegis.errors import AegisError, Problem
+from aegis.platform import Platform
+from aegis.queue.transport import Worker
+from aegis.services import Services
+
+PROBLEM_REF = "#/components/schemas/Problem"
+DESCRIPTION = """
+Identity verification (KYC) and payment risk control.
+
+**Authentication**: every `/v1` route needs `Authorization: Bearer <api key>`.
+**Errors**: RFC 9457 `application/problem+json`, with field-level `errors` for validation.
+**Idempotency**: send `Idempotency-Key` on POST to make retries safe.
+**Pagination**: list endpoints take `limit` and `cursor` and return `next_cursor`.
+See `docs/api.md` for the full guide.
+"""
+
+
+def create_app(platform: Platform, *, run_worker: bool = False) -> FastAPI:
+    services = Services.build(platform)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if run_worker:
+            worker = Worker(
+                platform.queue,
+                threads=platform.settings.queue_workers,
+                sweep_interval=platform.settings.sweep_interval_seconds,
+            )
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+
+    app = FastAPI(
+        title="Aegis API",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.platform = platform
+    app.state.services = services
+
+    app.add_exception_handler(AegisError, problems.handle_aegis)
+    app.add_exception_handler(RequestValidationError, problems.handle_validation)
+    app.add_exception_handler(StarletteHTTPException, problems.handle_http)
+    app.add_exception_handler(Exception, problems.handle_unexpected)
+
+    # Added innermost first: idempotency sees a bounded body and a request id.
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=platform.settings.max_body_bytes, exempt_prefixes=()
+    )
+    app.add_middleware(RequestContextMiddleware)
+
+    from aegis.api.v1 import router as v1_router
+
+    app.include_router(health_router)
+    app.include_router(v1_router, prefix="/v1")
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI files error models under application/json; ours are application/problem+json."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict):
+                continue
+            for code, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if code.isdigit() and int(code) >= 400 and "application/json" in content:
+                    json_content = content.pop("application/json")
+                    if json_content.get("schema", {}).get("$ref", "").endswith("/Problem") or (
+                        "application/problem+json" in content
+                    ):
+                        content["application/problem+json"] = json_content
+                    else:
+                        content["application/json"] = json_content
+            if "422" in operation.get("responses", {}):
+                operation["responses"]["422"] = {
+                    "description": "The request is not valid",
+                    "content": {"application/problem+json": {"schema": {"$ref": PROBLEM_REF}}},
+                }
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, sub in problem_schema.pop("$defs", {}).items():
+        components.setdefault(name, sub)
+    components.setdefault("Problem", problem_schema)
+    app.openapi_schema = schema
+    return schema

@@ -1,0 +1,17 @@
+"""ASGI entry point for uvicorn (one platform per web worker process)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from aegis.app import create_app
+from aegis.config import Settings
+from aegis.logging import configure_logging
+from aegis.platform import Platform
+
+
+def create() -> FastAPI:
+    settings = Settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    platform = Platform.build(settings)
+    return create_app(platform, run_worker=settings.embedded_worker)

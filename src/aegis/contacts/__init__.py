@@ -1,0 +1,1 @@
+"""A partner's compliance contacts (MLRO, technical, ...): the first PII-bearing resource."""

@@ -1,0 +1,81 @@
+"""/v1/contacts: the partner's compliance contacts (PII, encrypted at rest)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+
+from aegis.api.deps import AdminCtx, PageDep, ReadCtx, ServicesDep, SessionDep, require
+from aegis.auth.context import Ctx, Scope
+from aegis.contacts.schemas import ContactCreate, ContactOut, ContactSearch, ContactUpdate
+from aegis.errors import Forbidden, NotFound, responses
+from aegis.kit.pagination import PageOut
+
+router = APIRouter(prefix="/contacts", tags=["contacts"])
+
+
+@router.post(
+    "",
+    response_model=ContactOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(Forbidden),
+)
+def create_contact(
+    spec: ContactCreate, ctx: AdminCtx, session: SessionDep, services: ServicesDep
+) -> ContactOut:
+    """Register a contact; name, e-mail, phone and notes are encrypted at rest."""
+    return services.contacts.to_out(services.contacts.create(session, ctx, spec))
+
+
+@router.get("", response_model=PageOut[ContactOut], responses=responses(Forbidden))
+def list_contacts(
+    ctx: ReadCtx, session: SessionDep, services: ServicesDep, page: PageDep
+) -> PageOut[ContactOut]:
+    result = services.contacts.list_page(session, ctx, page)
+    return PageOut(
+        data=[services.contacts.to_out(c) for c in result.items],
+        has_more=result.next_cursor is not None,
+        next_cursor=result.next_cursor,
+    )
+
+
+@router.post("/search", response_model=list[ContactOut], responses=responses(Forbidden))
+def search_contacts(
+    query: ContactSearch,
+    ctx: Annotated[Ctx, Depends(require(Scope.READ))],
+    session: SessionDep,
+    services: ServicesDep,
+) -> list[ContactOut]:
+    """Exact match on e-mail and/or phone through blind indexes (no decryption, no scan)."""
+    return [services.contacts.to_out(c) for c in services.contacts.search(session, ctx, query)]
+
+
+@router.get("/{contact_id}", response_model=ContactOut, responses=responses(Forbidden, NotFound))
+def get_contact(
+    contact_id: str, ctx: ReadCtx, session: SessionDep, services: ServicesDep
+) -> ContactOut:
+    return services.contacts.to_out(services.contacts.get(session, ctx, contact_id))
+
+
+@router.patch("/{contact_id}", response_model=ContactOut, responses=responses(Forbidden, NotFound))
+def update_contact(
+    contact_id: str,
+    change: ContactUpdate,
+    ctx: AdminCtx,
+    session: SessionDep,
+    services: ServicesDep,
+) -> ContactOut:
+    return services.contacts.to_out(services.contacts.update(session, ctx, contact_id, change))
+
+
+@router.delete(
+    "/{contact_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=responses(Forbidden, NotFound),
+)
+def delete_contact(
+    contact_id: str, ctx: AdminCtx, session: SessionDep, services: ServicesDep
+) -> None:
+    services.contacts.delete(session, ctx, contact_id)

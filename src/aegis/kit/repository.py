@@ -1,0 +1,49 @@
+"""Typed repository base: all SQL lives in repositories, always scoped to a tenant."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from aegis.kit.pagination import Page, PageRequest, encode_cursor
+from aegis.storage.db import Base
+
+M = TypeVar("M", bound=Base)
+
+
+class TenantRepository(Generic[M]):
+    """CRUD for a tenant-owned model. Another tenant's row is simply not there."""
+
+    model: type[M]
+
+    def __init__(self, session: Session, tenant_id: str) -> None:
+        self.session = session
+        self.tenant_id = tenant_id
+
+    def _scoped(self) -> Select[M]:
+        model: Any = self.model
+        return select(self.model).where(model.tenant_id == self.tenant_id)
+
+    def get(self, obj_id: str) -> M | None:
+        model: Any = self.model
+        return self.session.scalars(self._scoped().where(model.id == obj_id)).one_or_none()
+
+    def add(self, obj: M) -> M:
+        self.session.add(obj)
+        self.session.flush()
+        return obj
+
+    def paginate(self, stmt: Select[M], page: PageRequest) -> Page[M]:
+        model: Any = self.model
+        if page.after:
+            stmt = stmt.where(model.id < page.after)
+        rows = list(self.session.scalars(stmt.order_by(model.id.desc()).limit(page.limit + 1)))
+        more = len(rows) > page.limit
+        rows = rows[: page.limit]
+        last: Any = rows[-1] if rows else None
+        return Page(rows, encode_cursor(last.id) if more and last is not None else None)
+
+    def list_page(self, page: PageRequest) -> Page[M]:
+        return self.paginate(self._scoped(), page)

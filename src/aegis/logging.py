@@ -1,0 +1,103 @@
+"""Structured JSON logs with PII redaction on every line, ours and third-party.
+
+Code should never log PII in the first place; redaction is the second line: keys that
+name PII are dropped, and e-mail addresses, phone-like and card-like digit runs are
+scrubbed from every string value, including messages from uvicorn, huey and SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+PII_KEYS = frozenset(
+    {
+        "name",
+        "full_name",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "address",
+        "id_number",
+        "card_number",
+        "pan",
+        "dob",
+        "date_of_birth",
+        "secret",
+        "password",
+        "api_key",
+        "authorization",
+        "token",
+        "notes",
+    }
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Six or more digits, possibly split by spaces or dashes: phones, cards, ID numbers.
+_DIGITS = re.compile(r"\+?\d(?:[\s-]?\d){5,}")
+_SECRET = re.compile(r"aegis_(?:sk|whsec)_[A-Za-z0-9_-]+")
+
+
+def scrub(text: str) -> str:
+    text = _SECRET.sub("[secret]", text)
+    text = _EMAIL.sub("[email]", text)
+    return _DIGITS.sub("[digits]", text)
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {k: ("[redacted]" if k in PII_KEYS else _redact_value(v)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redact_value(v) for v in value]
+    return value
+
+
+def redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key in list(event):
+        if key in PII_KEYS:
+            event[key] = "[redacted]"
+        elif key not in ("timestamp", "level", "logger"):
+            event[key] = _redact_value(event[key])
+    return event
+
+
+def configure_logging(level: str = "INFO", *, json: bool = True, stream: Any = None) -> None:
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        redact,
+    ]
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "huey", "huey.consumer"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    # Access lines duplicate our request log, which carries the request id.
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)

@@ -1,0 +1,57 @@
+"""All SQL for tenants and API keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from aegis.kit.pagination import Page, PageRequest, encode_cursor
+from aegis.kit.repository import TenantRepository
+from aegis.partners.models import ApiKey, Tenant
+
+
+class TenantStore:
+    """Tenants are the one table not scoped by tenant: only operators list them."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, tenant_id: str) -> Tenant | None:
+        return self.session.get(Tenant, tenant_id)
+
+    def add(self, tenant: Tenant) -> Tenant:
+        self.session.add(tenant)
+        self.session.flush()
+        return tenant
+
+    def by_name(self, name: str) -> Tenant | None:
+        return self.session.scalars(select(Tenant).where(Tenant.name == name)).first()
+
+    def list_page(self, page: PageRequest) -> Page[Tenant]:
+        stmt = select(Tenant)
+        if page.after:
+            stmt = stmt.where(Tenant.id < page.after)
+        rows = list(self.session.scalars(stmt.order_by(Tenant.id.desc()).limit(page.limit + 1)))
+        more = len(rows) > page.limit
+        rows = rows[: page.limit]
+        return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+
+
+class ApiKeyRepository(TenantRepository[ApiKey]):
+    model = ApiKey
+
+
+def find_key_by_hash(session: Session, secret_hash: str) -> tuple[ApiKey, Tenant] | None:
+    """Authentication happens before we know the tenant, so this lookup is not scoped."""
+    row = session.execute(
+        select(ApiKey, Tenant)
+        .join(Tenant, Tenant.id == ApiKey.tenant_id)
+        .where(ApiKey.secret_hash == secret_hash)
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+def touch_key(session: Session, key_id: str, when: datetime) -> None:
+    session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=when))

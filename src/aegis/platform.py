@@ -1,0 +1,95 @@
+"""The composition root: one object holding every port, built once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import httpx
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from aegis.config import Settings
+from aegis.privacy.audit.service import AuditTrail
+from aegis.privacy.blind_index import BlindIndexer
+from aegis.privacy.crypto import KeyRing, Vault
+from aegis.privacy.keys import ensure_keys, make_loader
+from aegis.privacy.master_key import load_master_key
+from aegis.queue.service import AFTER_COMMIT_KEY
+from aegis.queue.transport import JobQueue, build_huey
+from aegis.storage import migrate
+from aegis.storage.blobs import LocalBlobStore
+from aegis.storage.db import Database, make_engine
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    db: Database
+    ring: KeyRing
+    vault: Vault
+    indexer: BlindIndexer
+    audit: AuditTrail
+    blobs: LocalBlobStore
+    master: bytes = field(repr=False)
+    queue: JobQueue = field(init=False)
+    # Tests and embedders may swap the HTTP transport used for webhook deliveries.
+    webhook_transport: httpx.BaseTransport | None = None
+
+    @classmethod
+    def build(
+        cls, settings: Settings, *, run_migrations: bool = False, immediate_jobs: bool = False
+    ) -> Platform:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        master = load_master_key(settings)
+        if run_migrations:
+            migrate.upgrade(settings.resolved_database_url)
+        db = Database(make_engine(settings.resolved_database_url))
+        ensure_keys(db, master)
+        ring = KeyRing(make_loader(db, master))
+        ring.reload()
+        vault = Vault(ring)
+        platform = cls(
+            settings=settings,
+            db=db,
+            ring=ring,
+            vault=vault,
+            indexer=BlindIndexer(ring),
+            audit=AuditTrail(ring),
+            blobs=LocalBlobStore(settings.blob_dir, vault),
+            master=master,
+        )
+        huey = build_huey(
+            redis_url=settings.redis_url,
+            sqlite_path=str(settings.data_dir / "queue.db"),
+            immediate=immediate_jobs,
+        )
+        platform.queue = JobQueue(platform, huey)
+        platform._wire_dispatch()
+        import_job_modules(settings.worker_imports)
+        return platform
+
+    def _wire_dispatch(self) -> None:
+        queue = self.queue
+
+        @event.listens_for(self.db.session_factory, "after_commit")
+        def _dispatch(session: Session) -> None:
+            ids: list[str] = session.info.pop(AFTER_COMMIT_KEY, [])
+            if ids:
+                queue.dispatch(ids)
+
+        @event.listens_for(self.db.session_factory, "after_rollback")
+        def _drop(session: Session) -> None:
+            session.info.pop(AFTER_COMMIT_KEY, None)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def import_job_modules(extra: list[str]) -> None:
+    """Import every module that registers job handlers, so any process can run any job."""
+    import importlib
+
+    from aegis.partners.webhooks import tasks as _webhook_tasks  # noqa: F401
+
+    for name in extra:
+        importlib.import_module(name)

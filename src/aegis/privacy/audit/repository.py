@@ -1,0 +1,78 @@
+"""All SQL of the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from aegis.kit.pagination import Page, PageRequest, encode_cursor
+from aegis.privacy.audit.chain import GENESIS
+from aegis.privacy.audit.models import AuditEvent, AuditHead
+
+
+class AuditRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def lock_head(self, chain: str) -> tuple[int, str]:
+        """Take the chain's head row for this transaction and return (next seq, prev hash)."""
+        dialect = self.session.get_bind().dialect.name
+        ins: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+        self.session.execute(
+            ins(AuditHead).values(chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing()
+        )
+        # The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) before we
+        # read, so concurrent appenders queue here instead of forking the chain.
+        self.session.execute(
+            update(AuditHead).where(AuditHead.chain == chain).values(seq=AuditHead.seq + 1)
+        )
+        seq, prev = self.session.execute(
+            select(AuditHead.seq, AuditHead.hash).where(AuditHead.chain == chain)
+        ).one()
+        return int(seq), str(prev)
+
+    def append(self, event: AuditEvent) -> None:
+        self.session.add(event)
+        self.session.execute(
+            update(AuditHead).where(AuditHead.chain == event.chain).values(hash=event.hash)
+        )
+        self.session.flush()
+
+    def chains(self) -> list[str]:
+        return list(self.session.scalars(select(AuditHead.chain).order_by(AuditHead.chain)))
+
+    def head(self, chain: str) -> tuple[int, str] | None:
+        row = self.session.execute(
+            select(AuditHead.seq, AuditHead.hash).where(AuditHead.chain == chain)
+        ).one_or_none()
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    def stream(self, chain: str, batch: int = 1000) -> Iterator[AuditEvent]:
+        stmt = (
+            select(AuditEvent)
+            .where(AuditEvent.chain == chain)
+            .order_by(AuditEvent.seq)
+            .execution_options(yield_per=batch)
+        )
+        yield from self.session.scalars(stmt)
+
+    def event_chains(self) -> list[str]:
+        return list(self.session.scalars(select(AuditEvent.chain).distinct()))
+
+    def list_for_tenant(
+        self, tenant_id: str, page: PageRequest, *, target_id: str | None = None
+    ) -> Page[AuditEvent]:
+        stmt: Select[AuditEvent] = select(AuditEvent).where(AuditEvent.tenant_id == tenant_id)
+        if target_id:
+            stmt = stmt.where(AuditEvent.target_id == target_id)
+        if page.after:
+            stmt = stmt.where(AuditEvent.id < page.after)
+        rows = list(self.session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(page.limit + 1)))
+        more = len(rows) > page.limit
+        rows = rows[: page.limit]
+        return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)

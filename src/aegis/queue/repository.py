@@ -1,0 +1,88 @@
+"""All SQL of the durable job table."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from aegis.queue.models import Job
+
+
+class JobRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, job_id: str) -> Job | None:
+        return self.session.get(Job, job_id)
+
+    def by_dedupe_key(self, key: str) -> Job | None:
+        return self.session.scalars(select(Job).where(Job.dedupe_key == key)).one_or_none()
+
+    def add(self, job: Job) -> None:
+        self.session.add(job)
+        self.session.flush()
+
+    def claim(self, job_id: str, now: datetime, lease: timedelta) -> int | None:
+        """Take the job for one run; returns the attempt number (the fencing token)."""
+        runnable = or_(
+            and_(Job.status == "pending", Job.run_after <= now),
+            and_(Job.status == "running", Job.lease_until < now),
+        )
+        result = self.session.execute(
+            update(Job)
+            .where(Job.id == job_id, runnable)
+            .values(status="running", lease_until=now + lease, attempts=Job.attempts + 1)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return int(self.session.scalars(select(Job.attempts).where(Job.id == job_id)).one())
+
+    def finish(self, job_id: str, attempt: int, now: datetime) -> bool:
+        """Mark done only if nobody re-claimed the job since ``attempt`` began."""
+        result = self.session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == "running", Job.attempts == attempt)
+            .values(status="done", finished_at=now, lease_until=None, last_error=None)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def fail(
+        self, job_id: str, attempt: int, error: str, retry_at: datetime | None, now: datetime
+    ) -> None:
+        values: dict[str, object] = {"last_error": error[:2000], "lease_until": None}
+        if retry_at is None:
+            values.update(status="failed", finished_at=now)
+        else:
+            values.update(status="pending", run_after=retry_at)
+        self.session.execute(
+            update(Job).where(Job.id == job_id, Job.attempts == attempt).values(**values)
+        )
+
+    def due(self, now: datetime, limit: int) -> list[str]:
+        """Pending jobs nobody is carrying, and running jobs whose worker went away."""
+        stmt = (
+            select(Job.id)
+            .where(
+                or_(
+                    and_(
+                        Job.status == "pending",
+                        Job.run_after <= now,
+                        or_(Job.lease_until.is_(None), Job.lease_until < now),
+                    ),
+                    and_(Job.status == "running", Job.lease_until < now),
+                )
+            )
+            .order_by(Job.run_after)
+            .limit(limit)
+        )
+        return list(self.session.scalars(stmt))
+
+    def mark_dispatched(self, job_ids: list[str], until: datetime) -> None:
+        if job_ids:
+            self.session.execute(
+                update(Job)
+                .where(Job.id.in_(job_ids), Job.status == "pending")
+                .values(lease_until=until)
+            )

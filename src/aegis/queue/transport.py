@@ -1,0 +1,101 @@
+"""huey carries job ids; SQLite file embedded, Redis scaled, in-memory for tests."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from huey.consumer import Consumer
+
+from aegis.kit.time import utcnow
+from aegis.queue.repository import JobRepository
+from aegis.queue.runner import run_job
+
+if TYPE_CHECKING:
+    from aegis.platform import Platform
+
+log = structlog.get_logger(__name__)
+
+
+def build_huey(*, redis_url: str | None, sqlite_path: str | None, immediate: bool) -> Huey:
+    if immediate:
+        return MemoryHuey("aegis", results=False, immediate=True)
+    if redis_url:
+        return RedisHuey("aegis", url=redis_url, results=False)
+    assert sqlite_path is not None
+    return SqliteHuey("aegis", filename=sqlite_path, results=False)
+
+
+class JobQueue:
+    """Dispatch (after commit) and sweep (re-dispatch what was dropped or orphaned)."""
+
+    def __init__(self, platform: Platform, huey: Huey) -> None:
+        self.platform = platform
+        self.huey = huey
+        self._lock = threading.Lock()
+
+        @huey.task(name="aegis.run_job")  # type: ignore[untyped-decorator]
+        def _run(job_id: str) -> None:
+            run_job(platform, job_id)
+
+        self._task: Any = _run
+
+    def dispatch(self, job_ids: Iterable[str]) -> None:
+        for job_id in job_ids:
+            try:
+                self._task(job_id)
+            except Exception as exc:
+                log.warning("job_dispatch_failed", job_id=job_id, error=type(exc).__name__)
+
+    def sweep(self, limit: int = 500) -> int:
+        """Hand over due jobs no worker is carrying; returns how many."""
+        lease = timedelta(seconds=self.platform.settings.job_lease_seconds)
+        with self.platform.db.session() as session:
+            repo = JobRepository(session)
+            ids = repo.due(utcnow(), limit)
+            repo.mark_dispatched(ids, utcnow() + lease)
+        self.dispatch(ids)
+        return len(ids)
+
+
+class _QuietConsumer(Consumer):  # type: ignore[misc]
+    """huey's consumer without signal handlers, so it can run in a thread of `aegis serve`."""
+
+    def _set_signal_handlers(self) -> None:
+        return None
+
+
+class Worker:
+    """huey consumer threads plus the sweeper thread."""
+
+    def __init__(self, queue: JobQueue, *, threads: int, sweep_interval: float) -> None:
+        self.queue = queue
+        self.consumer = _QuietConsumer(
+            queue.huey, workers=threads, periodic=False, initial_delay=0.05, max_delay=1.0
+        )
+        self.sweep_interval = sweep_interval
+        self._stop = threading.Event()
+        self._sweeper = threading.Thread(target=self._sweep_loop, name="aegis-sweeper", daemon=True)
+
+    def _sweep_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.queue.sweep()
+            except Exception as exc:
+                log.warning("sweep_failed", error=type(exc).__name__)
+            self._stop.wait(self.sweep_interval)
+
+    def start(self) -> None:
+        self.consumer.start()
+        self._sweeper.start()
+        log.info("worker_started", threads=self.consumer.workers)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.consumer.stop(graceful=True)
+        self._sweeper.join(timeout=5)
+        log.info("worker_stopped")
