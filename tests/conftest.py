@@ -33,7 +33,9 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 def _reachable(url: str, default_port: int) -> bool:
     parts = urlsplit(url)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), 3):
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or default_port), 3
+        ):
             return True
     except OSError:
         return False

@@ -74,10 +74,11 @@ def create_app(platform: Platform, *, run_worker: bool = False) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware)
 
-    from aegis.api.v1 import router as v1_router
+    from aegis.api.v1 import ROUTERS
 
     app.include_router(health_router)
-    app.include_router(v1_router, prefix="/v1")
+    for router in ROUTERS:
+        app.include_router(router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -29,7 +29,9 @@ def make_tenant(
     platform: Platform, name: str, scopes: Sequence[Scope] = (Scope.ADMIN,)
 ) -> TenantHandle:
     with platform.db.session() as session:
-        tenant = TenantService(platform.audit).create(session, name=name, actor=Actor("cli", "test"))
+        tenant = TenantService(platform.audit).create(
+            session, name=name, actor=Actor("cli", "test")
+        )
         issued = ApiKeyService(platform.audit, AuthCache(0)).issue(
             session,
             tenant_id=tenant.id,
@@ -61,7 +63,11 @@ def assert_tenant_isolation(
     """Create a resource as ``owner``; every probe by ``intruder`` answers 404 and changes
     nothing; the owner's listing shows it, the intruder's does not. Returns the id."""
     resource_id = create(owner)
-    before = client.get(read_back.format(id=resource_id), headers=owner.headers).json() if read_back else None
+    before = (
+        client.get(read_back.format(id=resource_id), headers=owner.headers).json()
+        if read_back
+        else None
+    )
     for probe in probes:
         path = probe.path.format(id=resource_id)
         response = client.request(probe.method, path, headers=intruder.headers, json=probe.json)

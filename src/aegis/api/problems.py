@@ -36,9 +36,8 @@ class _MethodNotAllowed(AegisError):
 
 
 def problem_response(error: AegisError, *, path: str | None, request_id: str | None) -> Response:
-    headers = {"X-Request-Id": request_id} if request_id else None
-    if error.status == 401:
-        headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="aegis"'}
+    # RequestContextMiddleware adds X-Request-Id to every response, this one included.
+    headers = {"WWW-Authenticate": 'Bearer realm="aegis"'} if error.status == 401 else None
     return Response(
         orjson.dumps(problem_body(error, instance=path, request_id=request_id)),
         status_code=error.status,

@@ -1,4 +1,5 @@
-"""Every /v1 router, in one place."""
+"""Every /v1 router, in one place. Each router carries the full `/v1/...` prefix itself,
+so a matched route's path is the whole template (metrics and logs label by it)."""
 
 from fastapi import APIRouter
 
@@ -7,6 +8,4 @@ from aegis.partners.endpoints import router as partners
 from aegis.partners.webhooks.endpoints import router as webhooks
 from aegis.privacy.audit.endpoints import router as audit
 
-router = APIRouter()
-for sub in (partners, contacts, webhooks, audit):
-    router.include_router(sub)
+ROUTERS: tuple[APIRouter, ...] = (partners, contacts, webhooks, audit)

@@ -12,7 +12,7 @@ from aegis.contacts.schemas import ContactCreate, ContactOut, ContactSearch, Con
 from aegis.errors import Forbidden, NotFound, responses
 from aegis.kit.pagination import PageOut
 
-router = APIRouter(prefix="/contacts", tags=["contacts"])
+router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
 
 
 @router.post(

@@ -20,7 +20,7 @@ from aegis.partners.schemas import (
 )
 from aegis.partners.service import key_status
 
-router = APIRouter(tags=["tenant and API keys"])
+router = APIRouter(prefix="/v1", tags=["tenant and API keys"])
 
 
 def tenant_out(tenant: Tenant) -> TenantOut:

@@ -37,7 +37,8 @@ class RotationReport:
 
 
 def _not_under(column: Any, key_id: str) -> Any:
-    return and_(column.is_not(None), column.not_like(f"v1:{key_id}:%"))
+    pattern = f"v1:{key_id}:".replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%")
+    return and_(column.is_not(None), column.not_like(pattern + "%", escape="\\"))
 
 
 def _pass_table(platform: Platform, table: EncryptedTable, key_id: str, batch: int) -> int:
@@ -96,7 +97,7 @@ def _count_remaining(platform: Platform, key_id: str) -> int:
 
 
 def rotate_data_key(
-    platform: Platform, *, batch: int = 200, progress: Progress | None = None, max_passes: int = 20
+    platform: Platform, *, batch: int = 200, progress: Progress | None = None, deadline: float = 600
 ) -> RotationReport:
     with platform.db.session() as session:
         repo = VaultKeyRepository(session)
@@ -106,7 +107,8 @@ def rotate_data_key(
     platform.ring.reload()
     report = RotationReport(new_key_id=new_id)
     settle_until = time.monotonic() + platform.ring.ttl + 0.5
-    while report.passes < max_passes:
+    give_up = time.monotonic() + deadline
+    while time.monotonic() < give_up:
         report.passes += 1
         changed = 0
         for table in ENCRYPTED:

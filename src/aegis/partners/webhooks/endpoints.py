@@ -27,7 +27,7 @@ from aegis.partners.webhooks.schemas import (
     SecretRotate,
 )
 
-router = APIRouter(tags=["webhooks"])
+router = APIRouter(prefix="/v1", tags=["webhooks"])
 
 
 def endpoint_out(row: WebhookEndpoint) -> EndpointOut:

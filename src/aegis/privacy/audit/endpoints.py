@@ -13,7 +13,7 @@ from aegis.errors import Forbidden, responses
 from aegis.kit.pagination import PageOut
 from aegis.privacy.audit.repository import AuditRepository
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(prefix="/v1", tags=["audit"])
 
 
 class AuditEventOut(BaseModel):
