@@ -87,10 +87,13 @@ def serve(
     if demo and settings.env is not Environment.PRODUCTION:
         secret = _seed_demo(settings)
         bind = f"http://{host or settings.host}:{port or settings.port}"
-        err.print(f"[bold]Aegis[/bold] demo tenant ready at {bind}")
-        err.print(f"  API key (admin): [green]{secret}[/green]")
-        err.print(f"  try: curl -H 'Authorization: Bearer {secret}' {bind}/v1/tenant")
-        err.print(f"  API docs: {bind}/docs")
+        for line in (
+            f"[bold]Aegis[/bold] demo tenant ready at {bind}",
+            f"  API key (admin): [green]{secret}[/green]",
+            f"  try: curl -H 'Authorization: Bearer {secret}' {bind}/v1/tenant",
+            f"  API docs: {bind}/docs",
+        ):
+            err.print(line, soft_wrap=True, highlight=False)
     else:
         from aegis.storage.migrate import upgrade
 

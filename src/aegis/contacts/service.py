@@ -1,4 +1,8 @@
-"""Compliance contacts: PII in, ciphertext and blind indexes stored, plaintext only on read."""
+"""Compliance contacts: PII in, ciphertext and blind indexes stored, plaintext only on read.
+
+Changes are announced as webhooks (`contact.created|updated|deleted`) carrying ids and
+field names only, never the PII itself.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from aegis.errors import FieldError, NotFound, ValidationFailed
 from aegis.ids import new_id
 from aegis.kit.pagination import Page, PageRequest
 from aegis.kit.time import utcnow
+from aegis.partners.webhooks.service import emit
 from aegis.privacy.blind_index import IndexKind
 from aegis.privacy.registry import row_aad
 
@@ -64,6 +69,7 @@ class ContactService:
         self.audit.record(
             session, ctx, action="contact.created", target_type="contact", target_id=row.id
         )
+        emit(session, ctx.tenant_id, "contact.created", {"contact_id": row.id, "role": row.role})
         return row
 
     def get(self, session: Session, ctx: Ctx, contact_id: str, *, audit: bool = True) -> Contact:
@@ -94,6 +100,12 @@ class ContactService:
             target_id=row.id,
             details={"fields": changed},
         )
+        emit(
+            session,
+            ctx.tenant_id,
+            "contact.updated",
+            {"contact_id": row.id, "role": row.role, "changed_fields": changed},
+        )
         return row
 
     def delete(self, session: Session, ctx: Ctx, contact_id: str) -> None:
@@ -102,6 +114,7 @@ class ContactService:
         self.audit.record(
             session, ctx, action="contact.deleted", target_type="contact", target_id=contact_id
         )
+        emit(session, ctx.tenant_id, "contact.deleted", {"contact_id": contact_id})
 
     def list_page(self, session: Session, ctx: Ctx, page: PageRequest) -> Page[Contact]:
         return ContactRepository(session, ctx.tenant_id).list_page(page)
