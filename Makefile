@@ -1,23 +1,26 @@
 # Two commands on a fresh machine: `make run` and `make test`.
 SHELL := /bin/bash
-UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+PY ?= python3
+# uv comes from PyPI and runs as a module, so it works wherever pip put it.
+UV := $(PY) -m uv
 export UV_LINK_MODE ?= copy
 
-.PHONY: run test lint bench setup deps clean
+.PHONY: run test lint bench deps clean
 
-# uv comes from PyPI; everything else is locked in uv.lock.
-$(UV):
-	python3 -m pip install --user --quiet 'uv>=0.5' || python3 -m pip install --quiet --break-system-packages 'uv>=0.5'
-
-deps: $(UV)
+deps:  ## uv, then the locked environment in .venv
+	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet --user 'uv>=0.5' \
+		|| $(PY) -m pip install --quiet --break-system-packages 'uv>=0.5'
 	$(UV) sync --frozen
 
-run: deps  ## install, migrate, start API + console + worker on SQLite with a demo tenant
+run: deps  ## install, migrate, start API + worker on SQLite with a demo tenant
 	$(UV) run --frozen aegis serve --demo
 
-test: deps  ## install and run the whole suite (PostgreSQL/Redis/NATS when AEGIS_TEST_* are set)
+lint: deps
 	$(UV) run --frozen ruff check src tests bench
+	$(UV) run --frozen ruff format --check src tests bench
 	$(UV) run --frozen mypy src
+
+test: lint  ## install and run the whole suite (PostgreSQL/Redis/NATS when AEGIS_TEST_* are set)
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
 
 bench: deps
