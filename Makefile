@@ -16,8 +16,8 @@ run: deps  ## install, migrate, start API + worker on SQLite with a demo tenant
 	$(UV) run --frozen aegis serve --demo
 
 lint: deps
-	$(UV) run --frozen ruff check src tests bench
-	$(UV) run --frozen ruff format --check src tests bench
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy src
 
 test: lint  ## install and run the whole suite (PostgreSQL/Redis/NATS when AEGIS_TEST_* are set)
