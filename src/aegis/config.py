@@ -73,7 +73,13 @@ class Settings(BaseSettings):
     worker_imports: list[str] = Field(
         default_factory=list, description="Extra modules the worker imports to register jobs."
     )
-    demo_tenant: bool = Field(True, description="`aegis serve --demo` seeds a demo tenant.")
+
+    @field_validator(
+        "master_key_file", "master_key", "database_url", "redis_url", "nats_url", mode="before"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("log_level")
     @classmethod

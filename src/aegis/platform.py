@@ -37,14 +37,20 @@ class Platform:
 
     @classmethod
     def build(
-        cls, settings: Settings, *, run_migrations: bool = False, immediate_jobs: bool = False
+        cls,
+        settings: Settings,
+        *,
+        run_migrations: bool = False,
+        immediate_jobs: bool = False,
+        bootstrap_keys: bool = True,
     ) -> Platform:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         master = load_master_key(settings)
         if run_migrations:
             migrate.upgrade(settings.resolved_database_url)
         db = Database(make_engine(settings.resolved_database_url))
-        ensure_keys(db, master)
+        if bootstrap_keys:
+            ensure_keys(db, master)
         ring = KeyRing(make_loader(db, master))
         ring.reload()
         vault = Vault(ring)

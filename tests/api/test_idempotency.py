@@ -87,3 +87,20 @@ def test_stored_response_is_encrypted(
         record = session.scalars(select(IdempotencyRecord)).one()
         assert record.response_body is not None
         assert b"ada@example.com" not in record.response_body
+
+
+def test_oversized_chunked_body_with_key_is_413(client: TestClient, platform: Platform, tenant: TenantHandle) -> None:
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"role": "mlro", "name": "'
+        for _ in range(40):
+            yield b"a" * 65536
+        yield b'", "email": "x@example.com"}'
+
+    r = client.post(
+        "/v1/contacts",
+        headers={**tenant.headers, "Idempotency-Key": "big", "Content-Type": "application/json"},
+        content=chunks(),
+    )
+    assert r.status_code == 413
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert _count(platform) == 0

@@ -53,3 +53,31 @@ def test_tenant_and_key_lifecycle(run) -> None:  # type: ignore[no-untyped-def]
     assert vault["new_key_id"].startswith("dek_") and vault["retired_key_ids"]
     verified = run("audit", "verify", "--json")
     assert verified["ok"] is True and verified["records"] >= 5
+
+
+def test_read_only_commands_never_create_a_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+    target = tmp_path / "typo.db"
+    env = {"AEGIS_DATABASE_URL": f"sqlite:///{target}", "AEGIS_DATA_DIR": str(tmp_path), "AEGIS_MASTER_KEY": "x" * 44}
+    result = runner.invoke(app, ["audit", "verify", "--json"], env=env)
+    assert result.exit_code == 2
+    assert "revision none" in json.loads(result.stdout)["error"]
+    assert not target.exists()
+
+
+def test_bad_master_key_is_one_clean_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+    env = {"AEGIS_DATA_DIR": str(tmp_path), "AEGIS_MASTER_KEY": "not-a-key", "AEGIS_ENV": "production"}
+    result = runner.invoke(app, ["db", "upgrade", "--json"], env=env)
+    assert result.exit_code == 2
+    assert "master key" in json.loads(result.stdout)["error"]
+    assert "Traceback" not in result.output
+
+
+def test_audit_verify_with_anchor(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    run("tenants", "create", "Anchor Co", "--json")
+    first = run("audit", "verify", "--json")
+    assert first["heads"]
+    anchor = tmp_path / "anchor.json"
+    anchor.write_text(json.dumps(first))
+    assert run("audit", "verify", "--anchor", str(anchor), "--json")["ok"] is True

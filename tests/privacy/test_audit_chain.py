@@ -191,3 +191,22 @@ def test_cli_verify_exit_codes(
     assert bad.returncode == 1
     out = json.loads(bad.stdout)
     assert out["ok"] is False and out["findings"]
+
+
+def test_truncation_with_rewound_head_is_caught_by_an_anchor(
+    platform: Platform, tenant: TenantHandle
+) -> None:
+    _fill(platform, tenant)
+    anchored = _verify(platform)
+    assert anchored.ok
+    anchors = list(anchored.heads)
+    # Cut the two newest records and rewind the head row to match: self-consistent again.
+    head_seq = next(seq for chain, seq, _ in anchors if chain == tenant.id)
+    prev = _seq_row(platform, tenant.id, head_seq - 2)
+    _exec(platform, "DELETE FROM audit_events WHERE chain = :c AND seq > :s", c=tenant.id, s=head_seq - 2)
+    _exec(platform, "UPDATE audit_heads SET seq = :s, hash = :h WHERE chain = :c", s=head_seq - 2, h=prev["hash"], c=tenant.id)
+    assert _verify(platform).ok  # undetectable from inside the database alone
+    with platform.db.session(write=False) as session:
+        report = platform.audit.verify(session, anchors=anchors)
+    assert not report.ok
+    assert any("cut" in f.problem for f in report.findings)

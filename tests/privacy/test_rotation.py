@@ -119,10 +119,42 @@ def test_rotation_reencrypts_everything_when_idle(platform: Platform, tenant: Te
             ).id
             for _ in range(5)
         ]
-    report = rotate_data_key(platform)
     with platform.db.session(write=False) as session:
+        stamps = {r.id: r.updated_at for r in session.scalars(select(Contact))}
+    report = rotate_data_key(platform, actor="cli:ops")
+    with platform.db.session(write=False) as session:
+        audit = platform.audit.verify(session)
+        assert audit.ok
         for row in session.scalars(select(Contact).where(Contact.id.in_(ids))):
+            assert row.updated_at == stamps[row.id]  # re-encryption is not a modification
             assert row.name_enc.startswith(f"v1:{report.new_key_id}:")
             assert row.email_enc.startswith(f"v1:{report.new_key_id}:")
             assert service.to_out(row).email == "a@b.example"
     assert report.rows_reencrypted == 5
+
+
+def test_rotation_is_audited_and_reseals_stored_responses(
+    platform: Platform, tenant: TenantHandle
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from aegis.api.models import IdempotencyRecord
+    from aegis.app import create_app
+    from aegis.privacy.audit.models import AuditEvent
+    from aegis.privacy.crypto import Vault
+
+    with TestClient(create_app(platform)) as client:
+        body = {"role": "mlro", "name": "Replayed Person", "email": "rp@example.com"}
+        headers = {**tenant.headers, "Idempotency-Key": "rot-1"}
+        first = client.post("/v1/contacts", headers=headers, json=body)
+        report = rotate_data_key(platform, actor="cli:ops")
+        with platform.db.session(write=False) as session:
+            record = session.scalars(select(IdempotencyRecord)).one()
+            assert record.response_body is not None
+            assert Vault.sealed_key_id(record.response_body) == report.new_key_id
+            event = session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "vault.data_key_rotated")
+            ).one()
+            assert event.actor == "cli:ops" and event.chain == "operator"
+        replay = client.post("/v1/contacts", headers=headers, json=body)
+        assert replay.json() == first.json()

@@ -16,13 +16,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from aegis.api.models import IdempotencyRecord
+from aegis.api.models import IdempotencyRecord, idempotency_aad
 from aegis.api.problems import problem_response
-from aegis.errors import AegisError, BadRequest, IdempotencyConflict
+from aegis.errors import AegisError, BadRequest, IdempotencyConflict, PayloadTooLarge
 from aegis.kit.time import utcnow
 
 IN_PROGRESS_LOCK = timedelta(seconds=60)
@@ -57,10 +58,16 @@ class IdempotencyMiddleware:
         # Read the whole body (already bounded by BodyLimitMiddleware), then replay it.
         chunks: list[bytes] = []
         more = True
-        while more:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
+        try:
+            while more:
+                message = await receive()
+                chunks.append(message.get("body", b""))
+                more = message.get("more_body", False)
+        except HTTPException as exc:  # BodyLimitMiddleware's 413, raised while streaming
+            await problem_response(
+                PayloadTooLarge(str(exc.detail)), path=scope["path"], request_id=request_id
+            )(scope, receive, send)
+            return
         body = b"".join(chunks)
 
         from aegis.api.deps import authenticate
@@ -99,10 +106,6 @@ class IdempotencyMiddleware:
             await self.app(scope, _replay(body), capture)
         finally:
             await run_in_threadpool(_finish, platform, ctx.tenant_id, key, captured)
-
-
-def _aad(tenant_id: str, key: str) -> bytes:
-    return f"{tenant_id}|idempotency|{key}".encode()
 
 
 def _replay(body: bytes) -> Receive:
@@ -162,7 +165,7 @@ def _begin(
             return IdempotencyConflict("A request with this Idempotency-Key is in progress.")
         headers = dict(orjson.loads(existing.response_headers or "{}"))
         headers["idempotent-replayed"] = "true"
-        body = platform.vault.open(existing.response_body, _aad(tenant_id, key))
+        body = platform.vault.open(existing.response_body, idempotency_aad(tenant_id, key))
         return Response(
             body,
             status_code=existing.response_status or 200,
@@ -187,5 +190,7 @@ def _finish(platform: Any, tenant_id: str, key: str, captured: dict[str, Any]) -
         record.status = "completed"
         record.response_status = captured["status"]
         # Responses can hold PII (a contact's e-mail): sealed like any other record.
-        record.response_body = platform.vault.seal(b"".join(captured["body"]), _aad(tenant_id, key))
+        record.response_body = platform.vault.seal(
+            b"".join(captured["body"]), idempotency_aad(tenant_id, key)
+        )
         record.response_headers = orjson.dumps(headers).decode()

@@ -26,3 +26,8 @@ class IdempotencyRecord(Base):
     response_headers: Mapped[str | None] = mapped_column(String(2000), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+def idempotency_aad(tenant_id: str, key: str) -> bytes:
+    """Binds a stored response to its tenant and key, like a column's AAD binds a value."""
+    return f"{tenant_id}|idempotency|{key}".encode()

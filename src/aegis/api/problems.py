@@ -77,7 +77,12 @@ def from_validation(errors: Sequence[Any]) -> AegisError:
                 "The body must be a JSON object.",
                 errors=[FieldError("#", "expected a JSON object", kind)],
             )
-        message = _MESSAGES.get(kind, str(err.get("msg", "Invalid value.")))
+        loc = tuple(str(p) for p in err.get("loc", ()))
+        if kind == "value_error" and any("email" in p for p in loc):
+            # email-validator's messages can quote parts of the address.
+            message = "Not a valid e-mail address."
+        else:
+            message = _MESSAGES.get(kind, str(err.get("msg", "Invalid value.")))
         fields.append(FieldError(_pointer(err.get("loc", ())), message, kind))
     return ValidationFailed(f"{len(fields)} field(s) are invalid.", errors=fields)
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from aegis.auth.context import Actor, Scope
-from aegis.cli.context import platform_for_cli
+from aegis.cli.context import open_platform
 from aegis.cli.output import emit, err, fail
 from aegis.errors import AegisError
 from aegis.kit.pagination import PageRequest
@@ -47,7 +49,7 @@ def tenants_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create a tenant and its first API key (shown once)."""
-    platform = platform_for_cli()
+    platform = open_platform(as_json=as_json)
     actor = _actor()
     with platform.db.session() as session:
         tenant = TenantService(platform.audit).create(session, name=name, actor=actor)
@@ -70,7 +72,7 @@ def tenants_create(
 
 @tenants_app.command("list")
 def tenants_list(as_json: JsonOpt = False, limit: int = 100) -> None:
-    platform = platform_for_cli()
+    platform = open_platform(as_json=as_json, migrate=False)
     with platform.db.session(write=False) as session:
         page = TenantService(platform.audit).list_page(session, PageRequest(limit=limit))
         rows = [
@@ -91,7 +93,7 @@ def keys_issue(
     as_json: JsonOpt = False,
 ) -> None:
     """Issue an API key for a tenant (the secret is shown once)."""
-    platform = platform_for_cli()
+    platform = open_platform(as_json=as_json)
     actor = _actor()
     try:
         with platform.db.session() as session:
@@ -111,7 +113,7 @@ def keys_issue(
 @keys_app.command("revoke")
 def keys_revoke(tenant_id: str, key_id: str, as_json: JsonOpt = False) -> None:
     """Revoke an API key now."""
-    platform = platform_for_cli()
+    platform = open_platform(as_json=as_json)
     actor = _actor()
     try:
         with platform.db.session() as session:
@@ -135,7 +137,7 @@ def keys_rotate(
 ) -> None:
     """Without arguments: new vault data key, everything re-encrypted under it, no downtime.
     With TENANT_ID KEY_ID: rotate that API key (new secret, same scopes)."""
-    platform = platform_for_cli()
+    platform = open_platform(as_json=as_json)
     if tenant_id is None:
         from aegis.privacy.rotation import rotate_data_key
 
@@ -143,7 +145,8 @@ def keys_rotate(
             if not as_json and n:
                 err.print(f"  {table}: {n} rows re-encrypted")
 
-        report = rotate_data_key(platform, progress=progress)
+        actor = _actor()
+        report = rotate_data_key(platform, progress=progress, actor=f"{actor.kind}:{actor.id}")
         emit(
             {
                 "new_key_id": report.new_key_id,
@@ -176,15 +179,35 @@ def keys_rotate(
 
 
 @audit_app.command("verify")
-def audit_verify(as_json: JsonOpt = False) -> None:
-    """Recompute every chain; exit 1 if any record was modified, removed, inserted or moved."""
-    platform = platform_for_cli()
+def audit_verify(
+    anchor: Annotated[
+        Path | None,
+        typer.Option(
+            help="A previous `verify --json` output: also prove nothing was cut or "
+            "rewritten since then."
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Recompute every chain; exit 1 if any record was modified, removed, inserted or moved.
+
+    Keep each run's JSON output somewhere the database's writers cannot reach: passed back
+    as --anchor, its chain heads catch even a truncation of the newest records."""
+    platform = open_platform(as_json=as_json, migrate=False)
+    anchors: list[tuple[str, int, str]] = []
+    if anchor is not None:
+        try:
+            heads = json.loads(anchor.read_text())["heads"]
+            anchors = [(str(h["chain"]), int(h["seq"]), str(h["hash"])) for h in heads]
+        except (OSError, ValueError, KeyError, TypeError):
+            fail(f"{anchor} is not the JSON output of `aegis audit verify --json`", as_json=as_json)
     with platform.db.session(write=False) as session:
-        report = platform.audit.verify(session)
+        report = platform.audit.verify(session, anchors=anchors)
     data = {
         "ok": report.ok,
         "chains": report.chains,
         "records": report.records,
+        "heads": [{"chain": c, "seq": seq, "hash": h} for c, seq, h in report.heads],
         "findings": [
             {"chain": f.chain, "seq": f.seq, "event_id": f.event_id, "problem": f.problem}
             for f in report.findings

@@ -24,5 +24,5 @@ def fail(message: str, *, as_json: bool, code: int = 1) -> None:
     if as_json:
         sys.stdout.write(orjson.dumps({"error": message}).decode() + "\n")
     else:
-        err.print(f"[red]error:[/red] {message}")
+        err.print(f"[red]error:[/red] {message}", soft_wrap=True, highlight=False)
     raise SystemExit(code)

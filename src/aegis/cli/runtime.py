@@ -23,10 +23,10 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document."
 @db_app.command("upgrade")
 def db_upgrade(as_json: JsonOpt = False) -> None:
     """Apply every migration (and create the vault's first keys)."""
-    from aegis.cli.context import platform_for_cli
+    from aegis.cli.context import open_platform
     from aegis.storage.migrate import current_head
 
-    platform = platform_for_cli(migrate=True)
+    platform = open_platform(as_json=as_json, migrate=True)
     platform.close()
     emit(
         {"revision": current_head(), "status": "up to date"},

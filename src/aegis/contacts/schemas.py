@@ -36,7 +36,7 @@ class ContactCreate(BaseModel):
     role: ContactRole
     name: PersonName
     email: EmailStr
-    phone: Phone | None = Field(None, description="E.164, e.g. `+447700900123`.")
+    phone: Phone | None = Field(None, description="E.164, e.g. `+447911123456`.")
     notes: Notes | None = None
 
 

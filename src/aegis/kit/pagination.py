@@ -39,7 +39,9 @@ def decode_cursor(cursor: str | None) -> str | None:
     if "_" not in raw or len(raw) > 64:
         raise ValidationFailed(
             "Invalid cursor",
-            errors=[FieldError("#/cursor", "not a cursor returned by this API", "invalid_cursor")],
+            errors=[
+                FieldError("query:cursor", "not a cursor returned by this API", "invalid_cursor")
+            ],
         )
     return raw
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from aegis.ids import new_id
@@ -57,9 +57,18 @@ class VaultKeyRepository:
         )
 
 
+# Keys of these purposes never rotate: every process must agree on one of them forever.
+STABLE_PURPOSES = frozenset({"index", "audit"})
+_BOOTSTRAP_LOCK = 0x41454749  # "AEGI": advisory lock id for key creation on PostgreSQL
+
+
 def ensure_keys(db: Database, master: bytes) -> None:
-    """Create the first key of each purpose. Safe to call from every process at start-up."""
+    """Create the first key of each purpose. Safe to call from many processes at once:
+    SQLite's write transaction (BEGIN IMMEDIATE) and PostgreSQL's advisory lock make the
+    check-then-create atomic, so no purpose ever gets two competing first keys."""
     with db.session() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _BOOTSTRAP_LOCK})
         repo = VaultKeyRepository(session)
         for purpose in PURPOSES:
             if not repo.active(purpose):
@@ -70,17 +79,20 @@ def make_loader(db: Database, master: bytes) -> Loader:
     def load() -> list[KeyMaterial]:
         with db.session(write=False) as session:
             rows = VaultKeyRepository(session).all()
-        # If two processes raced to create a first key, the newest wins; both still decrypt.
-        newest: dict[str, str] = {}
+        # Rows come oldest first: data keys take the newest active one (rotation), stable
+        # purposes the oldest, so a stray second key could never split indexes or the chain.
+        chosen: dict[str, str] = {}
         for row in rows:
-            if row.status == "active":
-                newest[row.purpose] = row.id
+            if row.status == "active" and not (
+                row.purpose in STABLE_PURPOSES and row.purpose in chosen
+            ):
+                chosen[row.purpose] = row.id
         return [
             KeyMaterial(
                 key_id=row.id,
                 purpose=row.purpose,
                 key=unwrap_key(master, row.id, row.wrapped),
-                active=newest.get(row.purpose) == row.id,
+                active=chosen.get(row.purpose) == row.id,
             )
             for row in rows
         ]

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, or_, select, update
 
-from aegis.privacy.crypto import aad_for
+from aegis.api.models import IdempotencyRecord, idempotency_aad
+from aegis.privacy.crypto import Vault, aad_for
 from aegis.privacy.keys import VaultKeyRepository
 from aegis.privacy.registry import ENCRYPTED, EncryptedTable
 
@@ -59,7 +60,7 @@ def _pass_table(platform: Platform, table: EncryptedTable, key_id: str, batch: i
                 return done
             for row in rows:
                 row_id, tenant_id, olds = row[0], row[1], row[2:]
-                values: dict[str, str | None] = {}
+                values: dict[str, Any] = {}
                 guards = [model.id == row_id]
                 for name, col, old in zip(table.columns, cols, olds, strict=True):
                     guards.append(col.is_(None) if old is None else col == old)
@@ -69,6 +70,9 @@ def _pass_table(platform: Platform, table: EncryptedTable, key_id: str, batch: i
                     plain = platform.vault.decrypt_bytes(old, aad)
                     values[name] = platform.vault.encrypt_with(key_id, plain, aad)
                 if values:
+                    if hasattr(model, "updated_at"):
+                        # Re-encryption is not a change of the record; keep its onupdate off.
+                        values["updated_at"] = model.updated_at
                     result = session.execute(update(model).where(*guards).values(**values))
                     done += int(result.rowcount)  # type: ignore[attr-defined]
             last = rows[-1][0]
@@ -80,6 +84,32 @@ def _pass_blobs(platform: Platform, key_id: str) -> int:
         for tenant, blob in platform.blobs.iter_ids()
         if platform.blobs.reseal(tenant, blob, key_id)
     )
+
+
+def _pass_idempotency(platform: Platform, key_id: str) -> int:
+    """Stored responses are sealed blobs in a column; reseal those under older keys."""
+    done = 0
+    with platform.db.session() as session:
+        rows = session.execute(
+            select(
+                IdempotencyRecord.id,
+                IdempotencyRecord.tenant_id,
+                IdempotencyRecord.key,
+                IdempotencyRecord.response_body,
+            ).where(IdempotencyRecord.response_body.is_not(None))
+        ).all()
+        for row_id, tenant_id, key, body in rows:
+            if body is None or Vault.sealed_key_id(body) == key_id:
+                continue
+            aad = idempotency_aad(tenant_id, key)
+            resealed = platform.vault.seal(platform.vault.open(body, aad), aad)
+            result = session.execute(
+                update(IdempotencyRecord)
+                .where(IdempotencyRecord.id == row_id, IdempotencyRecord.response_body == body)
+                .values(response_body=resealed)
+            )
+            done += int(result.rowcount)  # type: ignore[attr-defined]
+    return done
 
 
 def _count_remaining(platform: Platform, key_id: str) -> int:
@@ -97,7 +127,12 @@ def _count_remaining(platform: Platform, key_id: str) -> int:
 
 
 def rotate_data_key(
-    platform: Platform, *, batch: int = 200, progress: Progress | None = None, deadline: float = 600
+    platform: Platform,
+    *,
+    actor: str = "system:rotation",
+    batch: int = 200,
+    progress: Progress | None = None,
+    deadline: float = 600,
 ) -> RotationReport:
     with platform.db.session() as session:
         repo = VaultKeyRepository(session)
@@ -116,7 +151,7 @@ def rotate_data_key(
             changed += n
             if progress:
                 progress(table.model.__tablename__, n)
-        blobs = _pass_blobs(platform, new_id)
+        blobs = _pass_blobs(platform, new_id) + _pass_idempotency(platform, new_id)
         report.rows_reencrypted += changed
         report.blobs_reencrypted += blobs
         # Other processes may still encrypt under the old key until their ring refreshes;
@@ -137,4 +172,17 @@ def rotate_data_key(
             if key.purpose == "data" and key.status == "decrypt_only":
                 repo.retire(key.id)
                 report.retired_key_ids.append(key.id)
+        platform.audit.record(
+            session,
+            None,
+            action="vault.data_key_rotated",
+            target_type="vault_key",
+            target_id=new_id,
+            actor=actor,
+            details={
+                "retired": report.retired_key_ids,
+                "rows": report.rows_reencrypted,
+                "blobs": report.blobs_reencrypted,
+            },
+        )
     return report

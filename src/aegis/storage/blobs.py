@@ -80,7 +80,10 @@ class LocalBlobStore:
     def reseal(self, tenant_id: str, blob_id: str, active_key_id: str) -> bool:
         """Re-encrypt under the active key unless already under it; True if rewritten."""
         path = self._path(tenant_id, blob_id)
-        sealed = path.read_bytes()
+        try:
+            sealed = path.read_bytes()
+        except FileNotFoundError:
+            return False  # erased meanwhile: never write it back
         if Vault.sealed_key_id(sealed) == active_key_id:
             return False
         data = self.vault.open(sealed, _aad(tenant_id, blob_id))
