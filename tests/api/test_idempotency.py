@@ -89,7 +89,9 @@ def test_stored_response_is_encrypted(
         assert b"ada@example.com" not in record.response_body
 
 
-def test_oversized_chunked_body_with_key_is_413(client: TestClient, platform: Platform, tenant: TenantHandle) -> None:
+def test_oversized_chunked_body_with_key_is_413(
+    client: TestClient, platform: Platform, tenant: TenantHandle
+) -> None:
     def chunks():  # type: ignore[no-untyped-def]
         yield b'{"role": "mlro", "name": "'
         for _ in range(40):

@@ -58,7 +58,11 @@ def test_tenant_and_key_lifecycle(run) -> None:  # type: ignore[no-untyped-def]
 def test_read_only_commands_never_create_a_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
     runner = CliRunner()
     target = tmp_path / "typo.db"
-    env = {"AEGIS_DATABASE_URL": f"sqlite:///{target}", "AEGIS_DATA_DIR": str(tmp_path), "AEGIS_MASTER_KEY": "x" * 44}
+    env = {
+        "AEGIS_DATABASE_URL": f"sqlite:///{target}",
+        "AEGIS_DATA_DIR": str(tmp_path),
+        "AEGIS_MASTER_KEY": "x" * 44,
+    }
     result = runner.invoke(app, ["audit", "verify", "--json"], env=env)
     assert result.exit_code == 2
     assert "revision none" in json.loads(result.stdout)["error"]
@@ -67,7 +71,11 @@ def test_read_only_commands_never_create_a_database(tmp_path) -> None:  # type: 
 
 def test_bad_master_key_is_one_clean_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
     runner = CliRunner()
-    env = {"AEGIS_DATA_DIR": str(tmp_path), "AEGIS_MASTER_KEY": "not-a-key", "AEGIS_ENV": "production"}
+    env = {
+        "AEGIS_DATA_DIR": str(tmp_path),
+        "AEGIS_MASTER_KEY": "not-a-key",
+        "AEGIS_ENV": "production",
+    }
     result = runner.invoke(app, ["db", "upgrade", "--json"], env=env)
     assert result.exit_code == 2
     assert "master key" in json.loads(result.stdout)["error"]

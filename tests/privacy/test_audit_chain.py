@@ -203,8 +203,19 @@ def test_truncation_with_rewound_head_is_caught_by_an_anchor(
     # Cut the two newest records and rewind the head row to match: self-consistent again.
     head_seq = next(seq for chain, seq, _ in anchors if chain == tenant.id)
     prev = _seq_row(platform, tenant.id, head_seq - 2)
-    _exec(platform, "DELETE FROM audit_events WHERE chain = :c AND seq > :s", c=tenant.id, s=head_seq - 2)
-    _exec(platform, "UPDATE audit_heads SET seq = :s, hash = :h WHERE chain = :c", s=head_seq - 2, h=prev["hash"], c=tenant.id)
+    _exec(
+        platform,
+        "DELETE FROM audit_events WHERE chain = :c AND seq > :s",
+        c=tenant.id,
+        s=head_seq - 2,
+    )
+    _exec(
+        platform,
+        "UPDATE audit_heads SET seq = :s, hash = :h WHERE chain = :c",
+        s=head_seq - 2,
+        h=prev["hash"],
+        c=tenant.id,
+    )
     assert _verify(platform).ok  # undetectable from inside the database alone
     with platform.db.session(write=False) as session:
         report = platform.audit.verify(session, anchors=anchors)
