@@ -52,7 +52,9 @@ class JobRun:
 
 
 def backoff(attempt: int) -> timedelta:
-    base: float = min(2.0**attempt * 5, 3600)
+    # The exponent is bounded: past the one-hour cap it changes nothing, and 2.0**1024
+    # raises OverflowError (a job may be given any max_attempts).
+    base: float = min(2.0 ** min(attempt, 20) * 5, 3600)
     return timedelta(seconds=base * (0.8 + 0.4 * random.random()))  # noqa: S311
 
 

@@ -21,13 +21,16 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 
-def build_huey(*, redis_url: str | None, sqlite_path: str | None, immediate: bool) -> Huey:
+def build_huey(
+    *, redis_url: str | None, sqlite_path: str | None, immediate: bool, name: str = "aegis"
+) -> Huey:
+    """``name`` keys the queue in Redis: producers and workers of one deployment share it."""
     if immediate:
-        return MemoryHuey("aegis", results=False, immediate=True)
+        return MemoryHuey(name, results=False, immediate=True)
     if redis_url:
-        return RedisHuey("aegis", url=redis_url, results=False)
+        return RedisHuey(name, url=redis_url, results=False)
     assert sqlite_path is not None
-    return SqliteHuey("aegis", filename=sqlite_path, results=False)
+    return SqliteHuey(name, filename=sqlite_path, results=False)
 
 
 class JobQueue:

@@ -10,6 +10,7 @@ import orjson
 
 FIRST_RETRY = timedelta(seconds=30)
 MAX_INTERVAL = timedelta(hours=4)
+_MAX_DOUBLINGS = (MAX_INTERVAL // FIRST_RETRY).bit_length()
 
 
 def matches(subscriptions: list[str], event_type: str) -> bool:
@@ -24,15 +25,20 @@ def matches(subscriptions: list[str], event_type: str) -> bool:
 def next_attempt(
     attempts: int, *, first_at: datetime, now: datetime, max_age: timedelta
 ) -> datetime | None:
-    """Exponential backoff from 30 s, capped at 4 h, with jitter; None once past ``max_age``.
+    """When to try again after ``attempts`` failures; None once ``max_age`` is spent.
 
-    With the default 72 h that is about 25 attempts; the schedule always covers at least
-    24 hours because ``max_age`` cannot be set lower.
+    Exponential backoff from 30 s, capped at 4 h, with up to 10 % jitter. The last retry is
+    pulled in to ``first_at + max_age`` rather than dropped, so a receiver that is down for
+    almost all of ``max_age`` still gets the event: retries always span the full ``max_age``,
+    which is never less than 24 hours. With the default 72 h that is about 25 attempts.
     """
-    interval = min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), MAX_INTERVAL)
+    deadline = first_at + max_age
+    if now >= deadline:
+        return None
+    # Bound the exponent: past the cap it changes nothing, and timedelta overflows near 2**43.
+    interval = min(FIRST_RETRY * (1 << min(max(attempts - 1, 0), _MAX_DOUBLINGS)), MAX_INTERVAL)
     jitter = interval * (0.1 * random.random())  # noqa: S311 - spreading load, not secrecy
-    when = now + interval + jitter
-    return None if when - first_at > max_age else when
+    return min(now + interval + jitter, deadline)
 
 
 def envelope(

@@ -83,11 +83,13 @@ def emit(
 
 def schedule_delivery(session: Session, delivery: WebhookDelivery, *, manual: bool = False) -> None:
     # One job per attempt number, so a duplicate schedule cannot double an attempt; a
-    # manual redelivery is a new request and always gets a job of its own.
+    # manual redelivery is a new request and always gets a job of its own. The job carries
+    # the attempt count it follows, so once another attempt has run (a manual redelivery
+    # beside a scheduled retry) the older job stands down instead of starting a second chain.
     enqueue(
         session,
         DELIVER_JOB,
-        {"delivery_id": delivery.id},
+        {"delivery_id": delivery.id, "after_attempts": delivery.attempts},
         tenant_id=delivery.tenant_id,
         dedupe_key=None if manual else f"{DELIVER_JOB}:{delivery.id}:{delivery.attempts}",
         run_after=delivery.next_attempt_at,

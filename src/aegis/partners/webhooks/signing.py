@@ -15,6 +15,9 @@ from collections.abc import Iterable
 
 HEADER = "Aegis-Signature"
 DEFAULT_TOLERANCE = 300
+# Unix seconds fit in 12 digits for the next 30 000 years; longer values are not timestamps
+# (and past 4300 digits int() raises a plain ValueError, which a receiver would not catch).
+_MAX_TIMESTAMP_DIGITS = 12
 
 
 class SignatureError(ValueError):
@@ -48,7 +51,10 @@ def verify_signature(
     candidates: list[str] = []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
-        if key == "t" and value.isdigit():
+        # isascii: str.isdigit() also accepts other scripts' digits, which int() then parses.
+        if key == "t" and value.isascii() and value.isdigit():
+            if len(value) > _MAX_TIMESTAMP_DIGITS:
+                raise SignatureError("malformed signature header")
             timestamp = int(value)
         elif key == "v1" and value:
             candidates.append(value)
@@ -57,7 +63,9 @@ def verify_signature(
     current = time.time() if now is None else now
     if abs(current - timestamp) > tolerance:
         raise SignatureError("timestamp outside the tolerance window")
-    expected = compute(secret, timestamp, body)
-    if not any(hmac.compare_digest(expected, c) for c in candidates):
+    # Compared as bytes: compare_digest refuses non-ASCII str with TypeError, and the
+    # header is attacker-controlled.
+    expected = compute(secret, timestamp, body).encode()
+    if not any(hmac.compare_digest(expected, c.encode()) for c in candidates):
         raise SignatureError("no signature matches")
     return timestamp

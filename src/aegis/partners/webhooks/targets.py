@@ -25,16 +25,19 @@ def check_url(url: str, *, allow_private: bool) -> None:
         raise TargetRefused("the URL must be https")
     if parts.username or parts.password:
         raise TargetRefused("the URL must not carry credentials")
-    host = parts.hostname or ""
+    # A trailing dot is the same name, fully qualified: "localhost." is localhost.
+    host = (parts.hostname or "").rstrip(".")
     if allow_private:
         return
     if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
         raise TargetRefused("the URL must not point at a private host")
     try:
-        if _private(host):
-            raise TargetRefused("the URL must not point at a private address")
+        private = _private(host)
     except ValueError:
         return  # a name: checked again when resolved at delivery time
+    # Raised outside the try: TargetRefused is a ValueError and would be swallowed there.
+    if private:
+        raise TargetRefused("the URL must not point at a private address")
 
 
 def check_resolved(url: str, *, allow_private: bool) -> None:
@@ -45,7 +48,9 @@ def check_resolved(url: str, *, allow_private: bool) -> None:
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         infos = socket.getaddrinfo(parts.hostname or "", port, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
+    except (socket.gaierror, UnicodeError) as exc:
+        # UnicodeError: a name IDNA cannot encode (say a label over 63 characters) fails
+        # before any lookup; it must end this attempt like a name that does not resolve.
         raise TargetRefused("the host name does not resolve") from exc
     if any(_private(str(info[4][0])) for info in infos):
         raise TargetRefused("the host resolves to a private address")

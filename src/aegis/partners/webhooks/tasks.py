@@ -37,6 +37,9 @@ def deliver(run: JobRun, payload: dict[str, Any]) -> None:
         delivery = session.get(WebhookDelivery, delivery_id)
         if delivery is None or delivery.status != "pending":
             return
+        scheduled_after = payload.get("after_attempts")
+        if scheduled_after is not None and int(scheduled_after) != delivery.attempts:
+            return  # another attempt ran since this one was scheduled, and set the next
         endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
         event = session.get(WebhookEvent, delivery.event_id)
         assert endpoint is not None
@@ -80,7 +83,10 @@ def deliver(run: JobRun, payload: dict[str, Any]) -> None:
             error = f"HTTP {status_code}"
     except TargetRefused as exc:
         error = str(exc)
-    except httpx.HTTPError as exc:
+    except Exception as exc:
+        # httpx.HTTPError mostly, but a transport may raise anything (httpx.InvalidURL is
+        # not an HTTPError). Any failure is a failed attempt, logged and retried; letting it
+        # escape would fail the job and leave the delivery pending with no retry scheduled.
         error = type(exc).__name__
     duration_ms = int((time.perf_counter() - t0) * 1000)
 
