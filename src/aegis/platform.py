@@ -75,13 +75,12 @@ class Platform:
         return platform
 
     def _wire_dispatch(self) -> None:
-        queue = self.queue
-
+        # Looks the queue up at commit time, so an embedder (or a test) may swap it.
         @event.listens_for(self.db.session_factory, "after_commit")
         def _dispatch(session: Session) -> None:
             ids: list[str] = session.info.pop(AFTER_COMMIT_KEY, [])
             if ids:
-                queue.dispatch(ids)
+                self.queue.dispatch(ids)
 
         @event.listens_for(self.db.session_factory, "after_rollback")
         def _drop(session: Session) -> None:

@@ -42,3 +42,19 @@ def test_contact_changes_emit_signed_events_without_pii(
         body = request.content.decode()
         assert "Pii Person" not in body and "pii.person" not in body and "New Name" not in body
     assert json.loads(received[1].content)["data"]["changed_fields"] == ["name"]
+
+
+def test_redelivery_to_a_deleted_endpoint_is_refused(
+    client: TestClient, platform: Platform, tenant: TenantHandle
+) -> None:
+    platform.webhook_transport = httpx.MockTransport(lambda request: httpx.Response(200))
+    endpoint = client.post(
+        "/v1/webhook-endpoints", headers=tenant.headers, json={"url": "https://hooks.example/x"}
+    ).json()
+    client.post(f"/v1/webhook-endpoints/{endpoint['id']}/test", headers=tenant.headers)
+    delivery = client.get("/v1/webhook-deliveries", headers=tenant.headers).json()["data"][0]
+    assert delivery["status"] == "succeeded"
+    client.delete(f"/v1/webhook-endpoints/{endpoint['id']}", headers=tenant.headers)
+    r = client.post(f"/v1/webhook-deliveries/{delivery['id']}/redeliver", headers=tenant.headers)
+    assert r.status_code == 409
+    assert r.json()["type"].endswith("invalid-state")

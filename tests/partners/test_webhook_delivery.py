@@ -373,7 +373,7 @@ def test_receiver_refusing_the_signature_counts_as_failure(
 def test_envelope_is_the_signed_body() -> None:
     body = envelope("evt_1", "applicant.created", T0, "ten_1", {"a": 1})
     assert body == (
-        b'{"id":"evt_1","type":"applicant.created","created_at":"2025-01-01T00:00:00+00:00",'
+        b'{"id":"evt_1","type":"applicant.created","created_at":"2025-01-01T00:00:00Z",'
         b'"tenant_id":"ten_1","data":{"a":1}}'
     )
 

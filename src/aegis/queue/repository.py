@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from aegis.queue.models import Job
@@ -48,6 +48,20 @@ class JobRepository:
         )
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
+    def extend(self, job_id: str, attempt: int, until: datetime) -> bool:
+        result = self.session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == "running", Job.attempts == attempt)
+            .values(lease_until=until)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def purge_finished(self, before: datetime) -> int:
+        result = self.session.execute(
+            delete(Job).where(Job.status.in_(("done", "failed")), Job.finished_at < before)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     def fail(
         self, job_id: str, attempt: int, error: str, retry_at: datetime | None, now: datetime
     ) -> None:
@@ -79,7 +93,7 @@ class JobRepository:
         )
         return list(self.session.scalars(stmt))
 
-    def mark_dispatched(self, job_ids: list[str], until: datetime) -> None:
+    def mark_dispatched(self, job_ids: list[str], until: datetime | None) -> None:
         if job_ids:
             self.session.execute(
                 update(Job)

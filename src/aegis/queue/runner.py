@@ -50,6 +50,15 @@ class JobRun:
                 raise Superseded(self.job_id)
         self.finished = True
 
+    def extend_lease(self, seconds: float) -> None:
+        """Keep the job ours for ``seconds`` more, before work that may outlast the lease
+        (the sweeper would otherwise hand it to another worker)."""
+        with self.platform.db.session() as session:
+            if not JobRepository(session).extend(
+                self.job_id, self.attempt, utcnow() + timedelta(seconds=seconds)
+            ):
+                raise Superseded(self.job_id)
+
 
 def backoff(attempt: int) -> timedelta:
     # The exponent is bounded: past the one-hour cap it changes nothing, and 2.0**1024

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -13,6 +13,7 @@ from aegis.queue.models import Job
 from aegis.queue.repository import JobRepository
 
 AFTER_COMMIT_KEY = "aegis_dispatch_jobs"
+DISPATCH_GRACE = timedelta(seconds=30)
 
 
 def enqueue(
@@ -47,7 +48,10 @@ def enqueue(
         run_after=run_after or utcnow(),
         created_at=utcnow(),
     )
-    repo.add(row)
     if row.run_after <= utcnow():
+        # Handed over right after commit: keep the sweeper off it for a while, or every
+        # sweep would send a second message for each job still waiting in a backlog.
+        row.lease_until = utcnow() + DISPATCH_GRACE
         session.info.setdefault(AFTER_COMMIT_KEY, []).append(row.id)
+    repo.add(row)
     return row

@@ -53,6 +53,15 @@ class JobQueue:
                 self._task(job_id)
             except Exception as exc:
                 log.warning("job_dispatch_failed", job_id=job_id, error=type(exc).__name__)
+                self._release(job_id)
+
+    def _release(self, job_id: str) -> None:
+        """Let the sweeper take a job we could not hand over at once (not after a grace)."""
+        try:
+            with self.platform.db.session() as session:
+                JobRepository(session).mark_dispatched([job_id], None)
+        except Exception as exc:  # noqa: BLE001 - the dispatch grace expires on its own
+            log.warning("job_release_failed", job_id=job_id, error=type(exc).__name__)
 
     def sweep(self, limit: int = 500) -> int:
         """Hand over due jobs no worker is carrying; returns how many."""

@@ -48,7 +48,8 @@ def envelope(
         {
             "id": event_id,
             "type": event_type,
-            "created_at": created_at.isoformat(),
+            # Same form as the API's timestamps: UTC with a Z.
+            "created_at": created_at.isoformat().replace("+00:00", "Z"),
             "tenant_id": tenant_id,
             "data": data,
         }

@@ -270,6 +270,9 @@ class WebhookService:
         row, _ = self.get_delivery(session, ctx, delivery_id)
         if row.status == "pending" and row.lease_until and row.lease_until > utcnow():
             raise InvalidState("this delivery is being attempted right now")
+        endpoint = EndpointRepository(session, ctx.tenant_id).get(row.endpoint_id)
+        if endpoint is None or not endpoint.enabled:
+            raise InvalidState("the endpoint of this delivery is disabled or deleted")
         row.status = "pending"
         row.next_attempt_at = utcnow()
         row.updated_at = utcnow()

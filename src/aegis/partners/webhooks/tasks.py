@@ -56,6 +56,7 @@ def deliver(run: JobRun, payload: dict[str, Any]) -> None:
         body = envelope(event.id, event.type, event.created_at, tenant_id, event.payload)
         event_id, event_type, first_at = event.id, event.type, event.created_at
 
+    run.extend_lease(settings.webhook_timeout_seconds + 30)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": f"Aegis-Webhooks/{__version__}",
