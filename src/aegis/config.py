@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(
         5.0, gt=0, description="How often the worker re-enqueues due and orphaned jobs."
     )
+    finished_job_retention_days: int = Field(
+        7, ge=1, description="Finished jobs are deleted this many days after they end."
+    )
+    maintenance_interval_seconds: float = Field(
+        600, gt=0, description="How often the worker purges expired replays and old jobs."
+    )
     worker_imports: list[str] = Field(
         default_factory=list, description="Extra modules the worker imports to register jobs."
     )

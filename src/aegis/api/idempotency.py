@@ -12,8 +12,6 @@ from datetime import timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -21,8 +19,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from aegis.api.models import IdempotencyRecord, idempotency_aad
+from aegis.api.models import idempotency_aad
 from aegis.api.problems import problem_response
+from aegis.api.repository import IdempotencyRepository
 from aegis.errors import AegisError, BadRequest, IdempotencyConflict, PayloadTooLarge
 from aegis.kit.time import utcnow
 
@@ -128,33 +127,17 @@ def _begin(
     now = utcnow()
     ttl = timedelta(hours=platform.settings.idempotency_ttl_hours)
     with platform.db.session() as session:
-        existing = session.scalars(
-            select(IdempotencyRecord).where(
-                IdempotencyRecord.tenant_id == tenant_id, IdempotencyRecord.key == key
-            )
-        ).one_or_none()
+        repo = IdempotencyRepository(session, tenant_id)
+        existing = repo.get(key)
         stale = existing is not None and (
             existing.expires_at <= now
             or (existing.status == "in_progress" and existing.created_at + IN_PROGRESS_LOCK <= now)
         )
         if existing is not None and stale:
-            session.delete(existing)
-            session.flush()
+            repo.remove(existing)
             existing = None
         if existing is None:
-            try:
-                with session.begin_nested():
-                    session.add(
-                        IdempotencyRecord(
-                            tenant_id=tenant_id,
-                            key=key,
-                            fingerprint=fingerprint,
-                            status="in_progress",
-                            created_at=now,
-                            expires_at=now + ttl,
-                        )
-                    )
-            except IntegrityError:
+            if not repo.claim(key, fingerprint, now, now + ttl):
                 return IdempotencyConflict("A request with this Idempotency-Key is in progress.")
             return None
         if existing.fingerprint != fingerprint:
@@ -175,11 +158,11 @@ def _begin(
 
 def _finish(platform: Any, tenant_id: str, key: str, captured: dict[str, Any]) -> None:
     with platform.db.session() as session:
-        where = (IdempotencyRecord.tenant_id == tenant_id, IdempotencyRecord.key == key)
+        repo = IdempotencyRepository(session, tenant_id)
         if captured["status"] >= 500:
-            session.execute(delete(IdempotencyRecord).where(*where))
+            repo.forget(key)  # a server error is not an answer: let the client retry
             return
-        record = session.scalars(select(IdempotencyRecord).where(*where)).one_or_none()
+        record = repo.get(key)
         if record is None:
             return
         headers = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -94,10 +95,17 @@ class Worker:
         self._sweeper = threading.Thread(target=self._sweep_loop, name="aegis-sweeper", daemon=True)
 
     def _sweep_loop(self) -> None:
+        from aegis.maintenance import purge
+
+        settings = self.queue.platform.settings
+        next_purge = time.monotonic()
         while not self._stop.is_set():
             try:
                 self.queue.sweep()
-            except Exception as exc:
+                if time.monotonic() >= next_purge:
+                    next_purge = time.monotonic() + settings.maintenance_interval_seconds
+                    log.info("maintenance", **purge(self.queue.platform))
+            except Exception as exc:  # keep sweeping through a database blip
                 log.warning("sweep_failed", error=type(exc).__name__)
             self._stop.wait(self.sweep_interval)
 
