@@ -1,0 +1,1 @@
+"""Know your customer: applicants, verification levels, checks, decisions, review."""
