@@ -1,0 +1,1 @@
+"""Identity-document numbers: CN resident IDs and permits, passports, other countries."""

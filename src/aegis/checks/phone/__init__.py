@@ -1,0 +1,1 @@
+"""Phone checks: validity (pure), one-time codes (pure), and the SMS port."""

@@ -1,0 +1,1 @@
+"""The government-registry port and its sandbox."""
