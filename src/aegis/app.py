@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -21,6 +22,8 @@ from aegis.queue.transport import Worker
 from aegis.services import Services
 
 PROBLEM_REF = "#/components/schemas/Problem"
+# Multipart uploads get their own, larger body limit.
+UPLOAD_PATHS = re.compile(r"^/v1/applicants/[^/]+/documents$")
 DESCRIPTION = """
 Identity verification (KYC) and payment risk control.
 
@@ -70,7 +73,10 @@ def create_app(platform: Platform, *, run_worker: bool = False) -> FastAPI:
     # Added innermost first: idempotency sees a bounded body and a request id.
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
-        BodyLimitMiddleware, max_bytes=platform.settings.max_body_bytes, exempt_prefixes=()
+        BodyLimitMiddleware,
+        max_bytes=platform.settings.max_body_bytes,
+        uploads=UPLOAD_PATHS,
+        max_upload_bytes=platform.settings.max_upload_bytes,
     )
     app.add_middleware(RequestContextMiddleware)
 
@@ -81,6 +87,20 @@ def create_app(platform: Platform, *, run_worker: bool = False) -> FastAPI:
         app.include_router(router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+BODY_ERRORS = {
+    "400": "The body is malformed (for JSON: not valid JSON, or not an object)",
+    "413": "Request body too large",
+    "415": "The body is not in a media type this operation accepts",
+}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": PROBLEM_REF}}},
+    }
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
@@ -107,10 +127,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                     else:
                         content["application/json"] = json_content
             if "422" in operation.get("responses", {}):
-                operation["responses"]["422"] = {
-                    "description": "The request is not valid",
-                    "content": {"application/problem+json": {"schema": {"$ref": PROBLEM_REF}}},
-                }
+                operation["responses"]["422"] = _problem("The request is not valid")
+            if "requestBody" in operation:
+                # Answered for any operation with a body, before the endpoint runs.
+                for code, description in BODY_ERRORS.items():
+                    operation["responses"].setdefault(code, _problem(description))
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +51,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         1_048_576, ge=1024, description="Largest JSON request body accepted (bytes)."
     )
+    max_upload_bytes: int = Field(
+        16 * 1_048_576, ge=1024, description="Largest multipart document upload (bytes)."
+    )
     log_level: str = Field("INFO", description="Log level of the JSON logs.")
     log_json: bool = Field(True, description="JSON logs (true) or console logs (false).")
     auth_cache_seconds: float = Field(
@@ -76,6 +80,13 @@ class Settings(BaseSettings):
     maintenance_interval_seconds: float = Field(
         600, gt=0, description="How often the worker purges expired replays and old jobs."
     )
+    kyc_adapters: Literal["sandbox", "http", "disabled"] = Field(
+        "sandbox",
+        description="Outside parties for KYC checks: `sandbox` (test identities; "
+        "refused in production), `http` (real SMS provider) or `disabled`.",
+    )
+    sms_url: str | None = Field(None, description="HTTP SMS provider endpoint (`http` adapters).")
+    sms_token: SecretStr | None = Field(None, description="Bearer token of the SMS provider.")
     worker_imports: list[str] = Field(
         default_factory=list, description="Extra modules the worker imports to register jobs."
     )

@@ -8,7 +8,27 @@ from __future__ import annotations
 from ulid import ULID
 
 PREFIXES = frozenset(
-    {"ten", "key", "evt", "whe", "whd", "wha", "aud", "req", "con", "job", "dek", "blb"}
+    {
+        "ten",
+        "key",
+        "evt",
+        "whe",
+        "whd",
+        "wha",
+        "aud",
+        "req",
+        "con",
+        "job",
+        "dek",
+        "blb",
+        "app",
+        "lvl",
+        "chk",
+        "doc",
+        "ahs",
+        "otp",
+        "rev",
+    }
 )
 
 

@@ -24,3 +24,11 @@ def purge(platform: Platform) -> dict[str, int]:
         replays = purge_expired(session, now)
         jobs = JobRepository(session).purge_finished(now - keep_jobs)
     return {"idempotency_records": replays, "jobs": jobs}
+
+
+def periodic(platform: Platform) -> dict[str, int]:
+    """Everything the worker runs on its maintenance timer."""
+    from aegis.kyc.reverification import scan
+    from aegis.kyc.service import ApplicantService
+
+    return {**purge(platform), **scan(ApplicantService(platform))}

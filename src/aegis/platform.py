@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from aegis.config import Settings
+from aegis.kyc.adapters import KycAdapters
 from aegis.privacy.audit.service import AuditTrail
 from aegis.privacy.blind_index import BlindIndexer
 from aegis.privacy.crypto import KeyRing, Vault
@@ -32,6 +33,8 @@ class Platform:
     blobs: LocalBlobStore
     master: bytes = field(repr=False)
     queue: JobQueue = field(init=False)
+    # Outside parties of KYC checks (SMS, registry, bank); tests swap in their own.
+    kyc: KycAdapters = field(init=False)
     # Tests and embedders may swap the HTTP transport used for webhook deliveries.
     webhook_transport: httpx.BaseTransport | None = None
 
@@ -70,6 +73,7 @@ class Platform:
             immediate=immediate_jobs,
         )
         platform.queue = JobQueue(platform, huey)
+        platform.kyc = KycAdapters.from_settings(settings)
         platform._wire_dispatch()
         import_job_modules(settings.worker_imports)
         return platform
@@ -94,6 +98,7 @@ def import_job_modules(extra: list[str]) -> None:
     """Import every module that registers job handlers, so any process can run any job."""
     import importlib
 
+    from aegis.kyc import tasks as _kyc_tasks  # noqa: F401
     from aegis.partners.webhooks import tasks as _webhook_tasks  # noqa: F401
 
     for name in extra:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aegis.contacts.service import ContactService
+from aegis.kyc.documents.service import DocumentService
+from aegis.kyc.phone import PhoneVerificationService
+from aegis.kyc.review.service import ReviewService
+from aegis.kyc.service import ApplicantService
 from aegis.partners.service import ApiKeyService, AuthCache, TenantService
 from aegis.partners.webhooks.service import WebhookService
 from aegis.platform import Platform
@@ -16,10 +20,19 @@ class Services:
     api_keys: ApiKeyService
     contacts: ContactService
     webhooks: WebhookService
+    applicants: ApplicantService
+    reviews: ReviewService
+    documents: DocumentService
+    phone: PhoneVerificationService
 
     @classmethod
     def build(cls, platform: Platform) -> Services:
+        applicants = ApplicantService(platform)
         return cls(
+            applicants=applicants,
+            reviews=ReviewService(applicants),
+            documents=DocumentService(applicants),
+            phone=PhoneVerificationService(applicants),
             tenants=TenantService(platform.audit),
             api_keys=ApiKeyService(platform.audit, AuthCache(platform.settings.auth_cache_seconds)),
             contacts=ContactService(platform),

@@ -40,8 +40,11 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 def _route(scope: Scope) -> str:
-    route = scope.get("route")
-    return str(getattr(route, "path", "unmatched"))
+    # FastAPI >= 0.13x leaves the router's own route in scope["route"] (its path lacks the
+    # include prefix, e.g. no /v1); the route it actually matched carries the full template.
+    effective = scope.get("fastapi", {}).get("effective_route_context")
+    path = getattr(effective, "path_format", None) or getattr(scope.get("route"), "path", None)
+    return str(path or "unmatched")
 
 
 class RequestContextMiddleware:
@@ -95,19 +98,27 @@ class BodyLimitMiddleware:
     """Refuse oversized bodies early (Content-Length) or as they stream in (chunked)."""
 
     def __init__(
-        self, app: ASGIApp, *, max_bytes: int, exempt_prefixes: tuple[str, ...] = ()
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        uploads: re.Pattern[str] | None = None,
+        max_upload_bytes: int = 0,
     ) -> None:
         self.app = app
-        self.max_bytes = max_bytes
-        self.exempt = exempt_prefixes
+        self.default_max = max_bytes
+        self.uploads = uploads
+        self.max_upload_bytes = max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(self.exempt or ("\x00",)):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        is_upload = self.uploads is not None and self.uploads.match(scope["path"])
+        max_bytes = self.max_upload_bytes if is_upload else self.default_max
         request_id = scope.get("state", {}).get("request_id")
         declared = _header(scope, b"content-length")
-        too_big = PayloadTooLarge(f"The body must be at most {self.max_bytes} bytes.")
+        too_big = PayloadTooLarge(f"The body must be at most {max_bytes} bytes.")
         if declared is not None:
             if not declared.isdigit():
                 await problem_response(
@@ -116,7 +127,7 @@ class BodyLimitMiddleware:
                     request_id=request_id,
                 )(scope, receive, send)
                 return
-            if int(declared) > self.max_bytes:
+            if int(declared) > max_bytes:
                 await problem_response(too_big, path=scope["path"], request_id=request_id)(
                     scope, receive, send
                 )
@@ -128,7 +139,7 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > max_bytes:
                     # FastAPI turns other exceptions raised while reading the body into 400.
                     raise HTTPException(413, too_big.detail)
             return message

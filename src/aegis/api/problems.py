@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -120,6 +122,10 @@ async def handle_http(request: Request, exc: Exception) -> Response:
         error = NotFound("No such endpoint." if "route" not in request.scope else str(exc.detail))
     elif exc.status_code == 405:
         error = _MethodNotAllowed()
+        allowed = _allowed_methods(request)
+        if allowed:
+            # Starlette names only the methods of the first route matching the path.
+            exc.headers = {**(exc.headers or {}), "Allow": allowed}
     elif exc.status_code == 413:
         error = PayloadTooLarge()
     elif exc.status_code < 500:
@@ -130,6 +136,33 @@ async def handle_http(request: Request, exc: Exception) -> Response:
     for key, value in (exc.headers or {}).items():
         response.headers[key] = value
     return response
+
+
+_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
+@lru_cache(maxsize=256)
+def _template(path: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^}]+\})", path)
+    return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts))
+
+
+def _allowed_methods(request: Request) -> str | None:
+    """The methods the OpenAPI document lists for the requested path; where templates
+    overlap (``/contacts/search`` and ``/contacts/{contact_id}``) the most literal wins."""
+    paths: dict[str, dict[str, Any]] = request.app.openapi().get("paths", {})
+    matching = [t for t in paths if _template(t).fullmatch(request.url.path)]
+    if not matching:
+        return None
+    fewest = min(t.count("{") for t in matching)
+    methods = {
+        method.upper()
+        for template in matching
+        if template.count("{") == fewest
+        for method in paths[template]
+        if method in _METHODS
+    }
+    return ", ".join(sorted(methods)) or None
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:

@@ -4,8 +4,19 @@ so a matched route's path is the whole template (metrics and logs label by it)."
 from fastapi import APIRouter
 
 from aegis.contacts.endpoints import router as contacts
+from aegis.kyc.documents.endpoints import router as documents
+from aegis.kyc.endpoints import router as applicants
+from aegis.kyc.review.endpoints import router as reviews
 from aegis.partners.endpoints import router as partners
 from aegis.partners.webhooks.endpoints import router as webhooks
 from aegis.privacy.audit.endpoints import router as audit
 
-ROUTERS: tuple[APIRouter, ...] = (partners, contacts, webhooks, audit)
+ROUTERS: tuple[APIRouter, ...] = (
+    partners,
+    contacts,
+    applicants,
+    documents,
+    reviews,
+    webhooks,
+    audit,
+)

@@ -9,6 +9,7 @@ from enum import StrEnum
 class Scope(StrEnum):
     READ = "read"
     KYC_WRITE = "kyc:write"
+    KYC_REVIEW = "kyc:review"
     RISK_WRITE = "risk:write"
     CASES_WRITE = "cases:write"
     ADMIN = "admin"
@@ -18,6 +19,7 @@ class Scope(StrEnum):
 IMPLIED: dict[Scope, frozenset[Scope]] = {
     Scope.ADMIN: frozenset(Scope),
     Scope.KYC_WRITE: frozenset({Scope.KYC_WRITE, Scope.READ}),
+    Scope.KYC_REVIEW: frozenset({Scope.KYC_REVIEW, Scope.READ}),
     Scope.RISK_WRITE: frozenset({Scope.RISK_WRITE, Scope.READ}),
     Scope.CASES_WRITE: frozenset({Scope.CASES_WRITE, Scope.READ}),
     Scope.READ: frozenset({Scope.READ}),

@@ -7,6 +7,7 @@ import sys
 from pydantic import ValidationError
 
 from aegis.config import Settings
+from aegis.kyc.adapters import AdapterConfigError
 from aegis.logging import configure_logging
 from aegis.platform import Platform
 from aegis.privacy.master_key import MasterKeyError
@@ -41,7 +42,7 @@ def platform_for_cli(*, migrate: bool = True) -> Platform:
             )
     try:
         return Platform.build(settings, run_migrations=migrate, bootstrap_keys=migrate)
-    except MasterKeyError as exc:
+    except (MasterKeyError, AdapterConfigError) as exc:
         raise CliError(str(exc)) from None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from aegis.cli import admin, runtime
+from aegis.cli import admin, kyc, runtime
 
 app = typer.Typer(
     name="aegis",
@@ -18,6 +18,7 @@ app.add_typer(runtime.db_app, name="db")
 app.add_typer(admin.tenants_app, name="tenants")
 app.add_typer(admin.keys_app, name="keys")
 app.add_typer(admin.audit_app, name="audit")
+app.add_typer(kyc.kyc_app, name="kyc")
 
 
 if __name__ == "__main__":

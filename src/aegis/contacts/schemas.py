@@ -6,6 +6,7 @@ from typing import Annotated
 
 import phonenumbers
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic.json_schema import SkipJsonSchema
 
 
 class ContactRole(StrEnum):
@@ -43,9 +44,11 @@ class ContactCreate(BaseModel):
 class ContactUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    role: ContactRole | None = None
-    name: PersonName | None = None
-    email: EmailStr | None = None
+    # Optional but not nullable: the service answers 422 to an explicit null, so the schema
+    # must not advertise one (phone and notes may be cleared with null).
+    role: ContactRole | SkipJsonSchema[None] = None
+    name: PersonName | SkipJsonSchema[None] = None
+    email: EmailStr | SkipJsonSchema[None] = None
     phone: Phone | None = None
     notes: Notes | None = None
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from aegis.kit.pagination import Page, PageRequest, encode_cursor
 from aegis.storage.db import Base
 
 M = TypeVar("M", bound=Base)
+# Lookup by id, built once per model: building a select costs more than running it.
+_BY_ID: dict[type[Any], Select[Any]] = {}
 
 
 class TenantRepository(Generic[M]):
@@ -27,8 +29,15 @@ class TenantRepository(Generic[M]):
         return select(self.model).where(model.tenant_id == self.tenant_id)
 
     def get(self, obj_id: str) -> M | None:
-        model: Any = self.model
-        return self.session.scalars(self._scoped().where(model.id == obj_id)).one_or_none()
+        stmt = _BY_ID.get(self.model)
+        if stmt is None:
+            model: Any = self.model
+            stmt = select(model).where(
+                model.tenant_id == bindparam("tenant_id"), model.id == bindparam("obj_id")
+            )
+            _BY_ID[self.model] = stmt
+        params = {"tenant_id": self.tenant_id, "obj_id": obj_id}
+        return self.session.scalars(stmt, params).one_or_none()
 
     def add(self, obj: M) -> M:
         self.session.add(obj)

@@ -234,12 +234,10 @@ class ApiKeyService:
         self, session: Session, secret: str, request_id: str | None
     ) -> tuple[Ctx, bool]:
         """The caller's context, and whether ``last_used_at`` is due for a refresh."""
-        if not secret.startswith(SECRET_PREFIX) or len(secret) > 100:
-            raise Unauthorized("API key is malformed")
-        digest = hash_secret(secret)
-        cached = self.cache.get(digest)
+        cached = self.from_cache(secret, request_id)
         if cached is not None:
-            return Ctx(cached.tenant_id, cached.actor, request_id, cached.scopes), False
+            return cached, False
+        digest = hash_secret(secret)
         found = find_key_by_hash(session, digest)
         now = utcnow()
         if found is None:
@@ -253,6 +251,16 @@ class ApiKeyService:
         self.cache.put(digest, ctx, key.expires_at)
         stale = key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1)
         return ctx, stale
+
+    def from_cache(self, secret: str, request_id: str | None) -> Ctx | None:
+        """The caller's context if the key was verified recently; no I/O, so callers on
+        the event loop can try it before going to the database in a thread."""
+        if not secret.startswith(SECRET_PREFIX) or len(secret) > 100:
+            raise Unauthorized("API key is malformed")
+        cached = self.cache.get(hash_secret(secret))
+        if cached is None:
+            return None
+        return Ctx(cached.tenant_id, cached.actor, request_id, cached.scopes)
 
     def touch(self, session: Session, key_id: str) -> None:
         touch_key(session, key_id, utcnow())

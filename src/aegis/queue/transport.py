@@ -95,7 +95,7 @@ class Worker:
         self._sweeper = threading.Thread(target=self._sweep_loop, name="aegis-sweeper", daemon=True)
 
     def _sweep_loop(self) -> None:
-        from aegis.maintenance import purge
+        from aegis.maintenance import periodic
 
         settings = self.queue.platform.settings
         next_purge = time.monotonic()
@@ -104,7 +104,7 @@ class Worker:
                 self.queue.sweep()
                 if time.monotonic() >= next_purge:
                     next_purge = time.monotonic() + settings.maintenance_interval_seconds
-                    log.info("maintenance", **purge(self.queue.platform))
+                    log.info("maintenance", **periodic(self.queue.platform))
             except Exception as exc:  # keep sweeping through a database blip
                 log.warning("sweep_failed", error=type(exc).__name__)
             self._stop.wait(self.sweep_interval)

@@ -2,6 +2,7 @@
 
 from aegis.api import models as api_models
 from aegis.contacts import models as contacts_models
+from aegis.kyc import models as kyc_models
 from aegis.partners import models as partners_models
 from aegis.partners.webhooks import models as webhooks_models
 from aegis.privacy import models as privacy_models
@@ -15,6 +16,7 @@ __all__ = [
     "api_models",
     "audit_models",
     "contacts_models",
+    "kyc_models",
     "metadata",
     "partners_models",
     "privacy_models",

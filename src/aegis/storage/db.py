@@ -58,7 +58,8 @@ def _sqlite_begin(conn: Any) -> None:
     # pysqlite's deferred BEGIN lets two writers both read and then deadlock on upgrade;
     # IMMEDIATE takes the write lock up front so they queue on busy_timeout instead.
     write = conn.get_execution_options().get("aegis_write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    # Straight to the driver: through exec_driver_sql this costs ~30 µs a transaction.
+    conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def make_engine(url: str, *, pool: bool = True) -> Engine:
@@ -67,6 +68,9 @@ def make_engine(url: str, *, pool: bool = True) -> Engine:
             url,
             connect_args={"check_same_thread": False, "timeout": 10, "isolation_level": None},
             poolclass=None if pool else NullPool,
+            # One connection per thread-pool worker (anyio's default is 40): beyond the
+            # pool size every checkout opens a new connection and runs the pragmas again.
+            **({"pool_size": 40, "max_overflow": 20} if pool else {}),
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)

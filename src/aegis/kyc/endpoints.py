@@ -1,0 +1,303 @@
+"""/v1/applicants and /v1/verification-levels: thin; rules live in the services."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from aegis.api.deps import AdminCtx, PageDep, ReadCtx, ServicesDep, SessionDep, require
+from aegis.auth.context import Ctx, Scope
+from aegis.errors import (
+    Forbidden,
+    InvalidState,
+    NotFound,
+    RateLimited,
+    ServiceUnavailable,
+    responses,
+)
+from aegis.kit.pagination import PageOut
+from aegis.kyc.levels import LevelPolicy
+from aegis.kyc.levels_service import ResolvedLevel
+from aegis.kyc.models import Applicant
+from aegis.kyc.repository import CheckRepository, HistoryRepository
+from aegis.kyc.schemas import (
+    ApplicantCreate,
+    ApplicantOut,
+    ApplicantUpdate,
+    CheckOut,
+    HistoryOut,
+    PhoneCodeConfirm,
+    ReasonOut,
+)
+from aegis.kyc.service import ApplicantService, reason_out
+from aegis.kyc.states import Status
+
+router = APIRouter(prefix="/v1", tags=["applicants"])
+WriteCtx = Annotated[Ctx, Depends(require(Scope.KYC_WRITE))]
+
+
+def applicant_out(service: ApplicantService, session: Session, row: Applicant) -> ApplicantOut:
+    level = service.level_of(session, row)
+    return ApplicantOut(
+        id=row.id,
+        external_id=row.external_id,
+        level=row.level,
+        level_version=row.level_version,
+        status=row.status,
+        risk_rating=row.risk_rating,
+        attempt=row.attempt,
+        profile=service.profile(row),
+        phone_verified=row.phone_verified_at is not None,
+        missing_steps=service.missing_steps(session, row, level),
+        resubmission_steps=list(row.resubmission_steps),
+        reasons=[ReasonOut(**reason_out(c)) for c in row.decision_codes],
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        submitted_at=row.submitted_at,
+        decided_at=row.decided_at,
+    )
+
+
+@router.post(
+    "/applicants",
+    response_model=ApplicantOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(Forbidden),
+)
+def create_applicant(
+    spec: ApplicantCreate, ctx: WriteCtx, session: SessionDep, services: ServicesDep
+) -> ApplicantOut:
+    """Register an applicant under a verification level (default `basic`)."""
+    row = services.applicants.create(session, ctx, spec)
+    return applicant_out(services.applicants, session, row)
+
+
+@router.get("/applicants", response_model=PageOut[ApplicantOut], responses=responses(Forbidden))
+def list_applicants(
+    ctx: ReadCtx,
+    session: SessionDep,
+    services: ServicesDep,
+    page: PageDep,
+    status_: Annotated[Status | None, Query(alias="status")] = None,
+    level: Annotated[str | None, Query(max_length=40)] = None,
+    risk: Annotated[str | None, Query(pattern="^(low|medium|high)$")] = None,
+    external_id: Annotated[str | None, Query(max_length=100)] = None,
+) -> PageOut[ApplicantOut]:
+    """Newest first, filtered by status, level, risk rating or your external id."""
+    result = services.applicants.list_page(
+        session,
+        ctx,
+        page,
+        status=status_.value if status_ else None,
+        level=level,
+        risk=risk,
+        external_id=external_id,
+    )
+    return PageOut(
+        data=[applicant_out(services.applicants, session, r) for r in result.items],
+        has_more=result.next_cursor is not None,
+        next_cursor=result.next_cursor,
+    )
+
+
+@router.get(
+    "/applicants/{applicant_id}",
+    response_model=ApplicantOut,
+    responses=responses(Forbidden, NotFound),
+)
+def get_applicant(
+    applicant_id: str, ctx: ReadCtx, session: SessionDep, services: ServicesDep
+) -> ApplicantOut:
+    """Status, reasons with hints, and what is still missing."""
+    return applicant_out(
+        services.applicants, session, services.applicants.get(session, ctx, applicant_id)
+    )
+
+
+@router.patch(
+    "/applicants/{applicant_id}",
+    response_model=ApplicantOut,
+    responses=responses(Forbidden, NotFound, InvalidState),
+)
+def update_applicant(
+    applicant_id: str,
+    change: ApplicantUpdate,
+    ctx: WriteCtx,
+    session: SessionDep,
+    services: ServicesDep,
+) -> ApplicantOut:
+    """Change data while collecting or resubmitting. Changing identity data of an approved
+    applicant sends it to `reverification_required`."""
+    row = services.applicants.update(session, ctx, applicant_id, change)
+    return applicant_out(services.applicants, session, row)
+
+
+@router.post(
+    "/applicants/{applicant_id}/submit",
+    response_model=ApplicantOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=responses(Forbidden, NotFound, InvalidState),
+)
+def submit_applicant(
+    applicant_id: str, ctx: WriteCtx, session: SessionDep, services: ServicesDep
+) -> ApplicantOut:
+    """Everything is provided: run the checks. The decision arrives as the webhook
+    `applicant.status_changed` (and on GET)."""
+    row = services.applicants.submit(session, ctx, applicant_id)
+    return applicant_out(services.applicants, session, row)
+
+
+@router.get(
+    "/applicants/{applicant_id}/checks",
+    response_model=list[CheckOut],
+    responses=responses(Forbidden, NotFound),
+)
+def list_checks(
+    applicant_id: str, ctx: ReadCtx, session: SessionDep, services: ServicesDep
+) -> list[CheckOut]:
+    """Every check of every attempt, with its outcome, codes and PII-free details."""
+    row = services.applicants.get(session, ctx, applicant_id)
+    return [
+        CheckOut(
+            check=c.check,
+            outcome=c.outcome,
+            codes=c.codes,
+            details=c.details,
+            attempt=c.attempt,
+            created_at=c.created_at,
+        )
+        for c in CheckRepository(session, ctx.tenant_id).for_applicant(row.id)
+    ]
+
+
+@router.get(
+    "/applicants/{applicant_id}/history",
+    response_model=list[HistoryOut],
+    responses=responses(Forbidden, NotFound),
+)
+def list_history(
+    applicant_id: str, ctx: ReadCtx, session: SessionDep, services: ServicesDep
+) -> list[HistoryOut]:
+    """Every status change, who made it and why."""
+    row = services.applicants.get(session, ctx, applicant_id)
+    return [
+        HistoryOut(
+            from_status=h.from_status,
+            to_status=h.to_status,
+            codes=h.codes,
+            actor=h.actor,
+            note=h.note,
+            created_at=h.created_at,
+        )
+        for h in HistoryRepository(session, ctx.tenant_id).for_applicant(row.id)
+    ]
+
+
+class LevelOut(LevelPolicy):
+    version: int
+
+
+def level_out(level: ResolvedLevel) -> LevelOut:
+    return LevelOut(**level.policy.model_dump(), version=level.version)
+
+
+@router.get(
+    "/verification-levels",
+    response_model=list[LevelOut],
+    tags=["verification levels"],
+    responses=responses(Forbidden),
+)
+def list_levels(ctx: ReadCtx, session: SessionDep, services: ServicesDep) -> list[LevelOut]:
+    """The latest version of every level (built-in defaults have version 0)."""
+    return [level_out(lv) for lv in services.applicants.levels.all(session, ctx.tenant_id)]
+
+
+@router.get(
+    "/verification-levels/{name}",
+    response_model=LevelOut,
+    tags=["verification levels"],
+    responses=responses(Forbidden, NotFound),
+)
+def get_level(name: str, ctx: ReadCtx, session: SessionDep, services: ServicesDep) -> LevelOut:
+    return level_out(services.applicants.levels.get(session, ctx.tenant_id, name))
+
+
+@router.post(
+    "/verification-levels",
+    response_model=LevelOut,
+    status_code=status.HTTP_201_CREATED,
+    tags=["verification levels"],
+    responses=responses(Forbidden),
+)
+def publish_level(
+    policy: LevelPolicy, ctx: AdminCtx, session: SessionDep, services: ServicesDep
+) -> LevelOut:
+    """Publish a new version of a level (new or overriding a default)."""
+    return level_out(services.applicants.levels.publish(session, ctx, policy))
+
+
+class PhoneCodeSent(BaseModel):
+    challenge_id: str
+    expires_at: str
+    sends_left: int
+    resend_after_seconds: int
+
+
+class PhoneCodeResult(BaseModel):
+    verified: bool
+    result: str = Field(description="`ok`, `wrong_code`, `expired` or `too_many_attempts`.")
+    hint_en: str
+    hint_zh: str
+
+
+_OTP_HINTS = {
+    "ok": ("Your phone number is confirmed.", "手机号码验证成功。"),
+    "wrong_code": (
+        "That code is not right; check the SMS and try again.",
+        "验证码错误，请核对短信后重试。",
+    ),
+    "expired": ("The code has expired; ask for a new one.", "验证码已过期，请重新获取。"),
+    "too_many_attempts": (
+        "Too many wrong codes; ask for a new one later.",
+        "错误次数过多，请稍后重新获取。",
+    ),
+}
+
+
+@router.post(
+    "/applicants/{applicant_id}/phone-verification",
+    response_model=PhoneCodeSent,
+    status_code=status.HTTP_202_ACCEPTED,
+    tags=["phone verification"],
+    responses=responses(Forbidden, NotFound, InvalidState, RateLimited, ServiceUnavailable),
+)
+def send_phone_code(
+    applicant_id: str, ctx: WriteCtx, session: SessionDep, services: ServicesDep
+) -> PhoneCodeSent:
+    """Send (or resend) a 6-digit code by SMS to the applicant's phone."""
+    sent = services.phone.send(session, ctx, applicant_id)
+    return PhoneCodeSent(**asdict(sent))
+
+
+@router.post(
+    "/applicants/{applicant_id}/phone-verification/confirm",
+    response_model=PhoneCodeResult,
+    tags=["phone verification"],
+    responses=responses(Forbidden, NotFound, InvalidState),
+)
+def confirm_phone_code(
+    applicant_id: str,
+    body: PhoneCodeConfirm,
+    ctx: WriteCtx,
+    session: SessionDep,
+    services: ServicesDep,
+) -> PhoneCodeResult:
+    """Check the code the applicant typed. A wrong code answers 200 with `verified: false`,
+    so the attempt counts (an error would roll the count back)."""
+    result = services.phone.confirm(session, ctx, applicant_id, body.code).value
+    en, zh = _OTP_HINTS[result]
+    return PhoneCodeResult(verified=result == "ok", result=result, hint_en=en, hint_zh=zh)
