@@ -119,5 +119,5 @@ class Flow:
 @pytest.fixture
 def flow(
     client: TestClient, platform: Platform, tenant: TenantHandle, receiver: Receiver
-) -> Iterator[Flow]:
-    yield Flow(client, platform, tenant)
+) -> Flow:
+    return Flow(client, platform, tenant)
