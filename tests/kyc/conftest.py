@@ -117,7 +117,5 @@ class Flow:
 
 
 @pytest.fixture
-def flow(
-    client: TestClient, platform: Platform, tenant: TenantHandle, receiver: Receiver
-) -> Flow:
+def flow(client: TestClient, platform: Platform, tenant: TenantHandle, receiver: Receiver) -> Flow:
     return Flow(client, platform, tenant)
