@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from aegis.api.deps import AdminCtx, PageDep, ReadCtx, ServicesDep, SessionDep, require
 from aegis.auth.context import Ctx, Scope
+from aegis.checks.phone.sms import SandboxSmsGateway
 from aegis.errors import (
     Forbidden,
     InvalidState,
@@ -35,6 +36,7 @@ from aegis.kyc.schemas import (
 )
 from aegis.kyc.service import ApplicantService, reason_out
 from aegis.kyc.states import Status
+from aegis.privacy.blind_index import normalise_phone
 
 router = APIRouter(prefix="/v1", tags=["applicants"])
 WriteCtx = Annotated[Ctx, Depends(require(Scope.KYC_WRITE))]
@@ -301,3 +303,28 @@ def confirm_phone_code(
     result = services.phone.confirm(session, ctx, applicant_id, body.code).value
     en, zh = _OTP_HINTS[result]
     return PhoneCodeResult(verified=result == "ok", result=result, hint_en=en, hint_zh=zh)
+
+
+class SandboxCode(BaseModel):
+    code: str = Field(description="The last code the sandbox SMS gateway 'sent' to this phone.")
+
+
+@router.get(
+    "/applicants/{applicant_id}/phone-verification/sandbox-code",
+    response_model=SandboxCode,
+    tags=["phone verification"],
+    responses=responses(Forbidden, NotFound),
+)
+def sandbox_code(
+    applicant_id: str, ctx: WriteCtx, session: SessionDep, services: ServicesDep
+) -> SandboxCode:
+    """Sandbox adapters only (404 otherwise): read the code back, as a test phone would."""
+    platform = services.applicants.platform
+    sms = platform.kyc.sms
+    row = services.applicants.get(session, ctx, applicant_id)
+    if not platform.kyc.sandbox or not isinstance(sms, SandboxSmsGateway):
+        raise NotFound("sandbox codes exist only with sandbox adapters")
+    code = sms.last_code_for(normalise_phone(services.applicants.profile(row)["phone"]))
+    if code is None:
+        raise NotFound("no code was sent to this applicant's phone")
+    return SandboxCode(code=code)

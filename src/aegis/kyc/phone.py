@@ -134,7 +134,7 @@ class PhoneVerificationService:
         )
         return SendOutcome(
             challenge_id=stored.id,
-            expires_at=(challenge.sent_at + OTP_TTL).isoformat(),
+            expires_at=(challenge.sent_at + OTP_TTL).isoformat().replace("+00:00", "Z"),
             sends_left=max(0, 3 - challenge.sends),
             resend_after_seconds=max(wait, 30),
         )

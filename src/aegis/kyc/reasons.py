@@ -230,3 +230,22 @@ def reason(code: str) -> Reason:
         return REASONS[code]
     except KeyError:
         raise KeyError(f"undocumented reason code {code!r}: add it to aegis.kyc.reasons") from None
+
+
+def reasons_markdown() -> str:
+    """The reason-code reference as Markdown (docs/kyc-reasons.md is this, verbatim)."""
+    lines = [
+        "# KYC reason codes",
+        "",
+        "Every reason an applicant is held back carries one of these codes, with a hint in",
+        "English and Chinese that a partner can show its user. Codes are never renamed.",
+        "`hard` reasons reject (or ask for resubmission when `fixable`); `soft` reasons send",
+        "the applicant to a reviewer. Generated from `aegis.kyc.reasons`; do not edit by hand.",
+        "",
+        "| code | severity | fixable | hint (en) | hint (zh) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for r in REASONS.values():
+        fixable = "yes" if r.fixable else "no"
+        lines.append(f"| `{r.code}` | {r.severity.value} | {fixable} | {r.en} | {r.zh} |")
+    return "\n".join(lines) + "\n"
