@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from aegis.config import Settings
 from aegis.kyc.adapters import KycAdapters
@@ -80,15 +79,12 @@ class Platform:
 
     def _wire_dispatch(self) -> None:
         # Looks the queue up at commit time, so an embedder (or a test) may swap it.
-        @event.listens_for(self.db.session_factory, "after_commit")
-        def _dispatch(session: Session) -> None:
-            ids: list[str] = session.info.pop(AFTER_COMMIT_KEY, [])
+        def dispatch(info: dict[Any, Any]) -> None:
+            ids: list[str] = info.get(AFTER_COMMIT_KEY, [])
             if ids:
                 self.queue.dispatch(ids)
 
-        @event.listens_for(self.db.session_factory, "after_rollback")
-        def _drop(session: Session) -> None:
-            session.info.pop(AFTER_COMMIT_KEY, None)
+        self.db.post_commit = dispatch
 
     def close(self) -> None:
         self.db.dispose()

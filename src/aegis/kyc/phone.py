@@ -113,7 +113,9 @@ class PhoneVerificationService:
             self.platform.kyc.sms.send(
                 to=phone,
                 text=MESSAGE.format(code=code),
-                idempotency_key=f"{stored.id}:{challenge.sends}",
+                # One key per code: a send retried after a failure carries a new code, and
+                # must not be answered with (or refused as) the message that may have gone out.
+                idempotency_key=f"{stored.id}:{challenge.sends}:{challenge.code_hash[:16]}",
             )
         except SmsRejected:
             raise ValidationFailed(

@@ -6,10 +6,11 @@ import json
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from aegis.auth.context import Ctx
-from aegis.errors import FieldError, InvalidState, NotFound
+from aegis.errors import FieldError, InvalidState, NotFound, ValidationFailed
 from aegis.ids import new_id
 from aegis.kit.pagination import Page, PageRequest
 from aegis.kit.time import utcnow
@@ -258,7 +259,21 @@ class ApplicantService:
                 **self.profile(row),
                 **change.profile.model_dump(mode="json", exclude_unset=True),
             }
-            profile = Profile.model_validate(merged)
+            try:
+                profile = Profile.model_validate(merged)
+            except ValidationError as exc:
+                # Only a null for a required field gets here: the patch itself is validated.
+                raise ValidationFailed(
+                    f"{exc.error_count()} field(s) are invalid.",
+                    errors=[
+                        FieldError(
+                            "#/profile/" + "/".join(str(p) for p in e["loc"]),
+                            "This field is required and cannot be null.",
+                            e["type"],
+                        )
+                        for e in exc.errors(include_input=False)
+                    ],
+                ) from None
             old_phone = self.profile(row)["phone"]
             self._store_profile(row, profile)
             if normalise_phone(profile.phone) != normalise_phone(old_phone):

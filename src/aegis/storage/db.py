@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -48,7 +50,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     # WAL lets readers run beside the one writer; busy_timeout makes writers queue, not fail.
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
@@ -80,25 +82,46 @@ def make_engine(url: str, *, pool: bool = True) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+WRITER_WAIT_SECONDS = 30.0
+
+
 class Database:
     """The engine plus two session factories: read-mostly and write."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.session_factory = sessionmaker(engine, expire_on_commit=False)
+        # SQLite has one writer at a time, and its busy handler polls with sleeps: under
+        # load some writers keep losing and time out. Inside one process, writers queue on
+        # this lock instead (other processes still meet busy_timeout).
+        self._writer = threading.Lock() if engine.dialect.name == "sqlite" else None
+        # Called with a committed session's ``info`` (e.g. to hand its new jobs to the queue).
+        self.post_commit: Callable[[dict[Any, Any]], None] | None = None
 
     @contextmanager
     def session(self, *, write: bool = True) -> Iterator[Session]:
         """A unit of work: commits on success, rolls back on any exception."""
-        with self.session_factory() as session:
-            if write:
-                session.connection(execution_options={"aegis_write": True})
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        writer = self._writer if write else None
+        if writer is not None and not writer.acquire(timeout=WRITER_WAIT_SECONDS):
+            raise OperationalError("BEGIN IMMEDIATE", None, TimeoutError("write queue full"))
+        info: dict[Any, Any] = {}
+        try:
+            with self.session_factory() as session:
+                if write:
+                    session.connection(execution_options={"aegis_write": True})
+                try:
+                    yield session
+                    session.commit()
+                    info = dict(session.info)
+                except BaseException:
+                    session.rollback()
+                    raise
+        finally:
+            if writer is not None:
+                writer.release()
+        # After commit and after the write lock is free: what this runs may write too.
+        if self.post_commit is not None and info:
+            self.post_commit(info)
 
     def dispose(self) -> None:
         self.engine.dispose()
