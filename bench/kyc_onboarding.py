@@ -88,12 +88,14 @@ def free_port() -> int:
     raise RuntimeError("no free port in 19100-19199")
 
 
-async def drive(base: str, key: str, total: int, concurrency: int) -> dict[str, Any]:
+async def drive(
+    base: str, key: str, total: int, concurrency: int, offset: int = 0
+) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {key}"}
     latencies: list[float] = []
     ids: list[str] = []
     errors = 0
-    counter = iter(range(total))
+    counter = iter(range(offset, offset + total))
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as c:
 
@@ -197,7 +199,7 @@ def main() -> None:
         )
         r.raise_for_status()
         log("warm-up")
-        asyncio.run(drive(base, key, 100, 8))
+        asyncio.run(drive(base, key, 100, 8, offset=10_000_000))
         log(f"measuring {args.applicants} applicants at concurrency {args.concurrency}")
         result = asyncio.run(drive(base, key, args.applicants, args.concurrency))
     finally:
@@ -209,7 +211,7 @@ def main() -> None:
     out = {
         "benchmark": "kyc_onboarding",
         "target_applicants_per_second": TARGET,
-        "meets_target": result["applicants_per_second"] >= TARGET,
+        "target_met": result["applicants_per_second"] >= TARGET,
         "setup": {
             "database": "sqlite",
             "web_workers": 1,

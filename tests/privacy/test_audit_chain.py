@@ -221,3 +221,35 @@ def test_truncation_with_rewound_head_is_caught_by_an_anchor(
         report = platform.audit.verify(session, anchors=anchors)
     assert not report.ok
     assert any("cut" in f.problem for f in report.findings)
+
+
+def test_concurrent_appends_never_fork_the_chain(platform: Platform, tenant: TenantHandle) -> None:
+    import threading
+
+    ctx = Ctx(tenant.id, Actor("api_key", tenant.key_id), None, frozenset(Scope))
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(15):
+                with platform.db.session() as session:
+                    for j in range(2):  # several records in one transaction
+                        platform.audit.record(
+                            session,
+                            ctx,
+                            action="thing.updated",
+                            target_type="thing",
+                            target_id=f"t{n}-{i}-{j}",
+                        )
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    report = _verify(platform)
+    assert report.ok, report.findings
+    assert report.records >= 4 * 15 * 2

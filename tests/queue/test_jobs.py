@@ -223,10 +223,12 @@ def test_claim_is_fenced_by_lease_and_attempt(platform: Platform) -> None:
         repo = JobRepository(session)
         assert repo.claim(job_id, now, lease) is None, "claimed before run_after"
         later = now + timedelta(hours=2)
-        assert repo.claim(job_id, later, lease) == 1
+        first = repo.claim(job_id, later, lease)
+        assert first is not None and first.attempt == 1 and first.name == RECORD
         assert repo.claim(job_id, later, lease) is None, "claimed twice within the lease"
         expired = later + lease + timedelta(seconds=1)
-        assert repo.claim(job_id, expired, lease) == 2
+        second = repo.claim(job_id, expired, lease)
+        assert second is not None and second.attempt == 2
         assert repo.finish(job_id, 1, expired) is False, "a stale attempt finished the job"
         assert repo.finish(job_id, 2, expired) is True
         assert repo.claim(job_id, expired + timedelta(days=1), lease) is None, "ran once done"

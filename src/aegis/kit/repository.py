@@ -40,6 +40,8 @@ class TenantRepository(Generic[M]):
         return self.session.scalars(stmt, params).one_or_none()
 
     def add(self, obj: M) -> M:
+        # Flushed at once: rows of tables without ORM relationships must reach the
+        # database in the order they were added, or foreign keys fail at the next flush.
         self.session.add(obj)
         self.session.flush()
         return obj

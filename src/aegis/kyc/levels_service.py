@@ -25,9 +25,23 @@ class ResolvedLevel:
 class LevelService:
     def __init__(self, audit: AuditTrail) -> None:
         self.audit = audit
+        self._pinned: dict[tuple[str, str, int], ResolvedLevel] = {}
 
     def resolve(
         self, session: Session, tenant_id: str, name: str, version: int | None = None
+    ) -> ResolvedLevel:
+        if version is not None:
+            # A published version never changes, so it can be kept for the process's life.
+            cached = self._pinned.get((tenant_id, name, version))
+            if cached is not None:
+                return cached
+            resolved = self._resolve(session, tenant_id, name, version)
+            self._pinned[(tenant_id, name, version)] = resolved
+            return resolved
+        return self._resolve(session, tenant_id, name, None)
+
+    def _resolve(
+        self, session: Session, tenant_id: str, name: str, version: int | None
     ) -> ResolvedLevel:
         repo = LevelRepository(session, tenant_id)
         row = repo.latest(name) if version is None else repo.version(name, version)

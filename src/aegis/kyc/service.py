@@ -117,7 +117,12 @@ class ApplicantService:
         return self.levels.resolve(session, row.tenant_id, row.level, row.level_version).policy
 
     def missing_steps(self, session: Session, row: Applicant, level: LevelPolicy) -> list[str]:
-        docs = DocumentRepository(session, row.tenant_id).for_applicant(row.id)
+        needs_uploads = {Step.DOCUMENT, Step.SELFIE, Step.PROOF_OF_ADDRESS} & set(level.steps)
+        docs = (
+            DocumentRepository(session, row.tenant_id).for_applicant(row.id)
+            if needs_uploads
+            else []
+        )
         redo = set(row.resubmission_steps)
 
         def has(kinds: frozenset[str], step: str) -> bool:

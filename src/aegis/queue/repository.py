@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from aegis.queue.models import Job
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedJob:
+    attempt: int
+    name: str
+    payload: dict[str, Any]
+    tenant_id: str | None
+    max_attempts: int
 
 
 class JobRepository:
@@ -24,20 +35,21 @@ class JobRepository:
         self.session.add(job)
         self.session.flush()
 
-    def claim(self, job_id: str, now: datetime, lease: timedelta) -> int | None:
-        """Take the job for one run; returns the attempt number (the fencing token)."""
+    def claim(self, job_id: str, now: datetime, lease: timedelta) -> ClaimedJob | None:
+        """Take the job for one run, in one statement; the attempt number is the fencing token."""
         runnable = or_(
             and_(Job.status == "pending", Job.run_after <= now),
             and_(Job.status == "running", Job.lease_until < now),
         )
-        result = self.session.execute(
+        row = self.session.execute(
             update(Job)
             .where(Job.id == job_id, runnable)
             .values(status="running", lease_until=now + lease, attempts=Job.attempts + 1)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+            .returning(Job.attempts, Job.name, Job.payload, Job.tenant_id, Job.max_attempts)
+        ).one_or_none()
+        if row is None:
             return None
-        return int(self.session.scalars(select(Job.attempts).where(Job.id == job_id)).one())
+        return ClaimedJob(int(row[0]), str(row[1]), dict(row[2]), row[3], int(row[4]))
 
     def finish(self, job_id: str, attempt: int, now: datetime) -> bool:
         """Mark done only if nobody re-claimed the job since ``attempt`` began."""

@@ -71,17 +71,11 @@ def run_job(platform: Platform, job_id: str) -> str:
     """Claim and run; returns what happened (for logs and tests)."""
     lease = timedelta(seconds=platform.settings.job_lease_seconds)
     with platform.db.session() as session:
-        repo = JobRepository(session)
-        attempt = repo.claim(job_id, utcnow(), lease)
-        job = repo.get(job_id) if attempt is not None else None
-        if job is None or attempt is None:
-            return "skipped"
-        name, payload, tenant_id, max_attempts = (
-            job.name,
-            dict(job.payload),
-            job.tenant_id,
-            job.max_attempts,
-        )
+        claimed = JobRepository(session).claim(job_id, utcnow(), lease)
+    if claimed is None:
+        return "skipped"
+    attempt, name, payload = claimed.attempt, claimed.name, claimed.payload
+    tenant_id, max_attempts = claimed.tenant_id, claimed.max_attempts
     handler = HANDLERS.get(name)
     run = JobRun(platform, job_id, name, attempt, tenant_id)
     bound = log.bind(job_id=job_id, job=name, attempt=attempt)

@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from aegis.auth.context import Ctx
@@ -35,6 +36,13 @@ if TYPE_CHECKING:
 
 SECRET_PREFIX = "aegis_whsec_"  # noqa: S105 - a prefix, not a secret
 DELIVER_JOB = "webhooks.deliver"
+_ENDPOINTS = "aegis_webhook_endpoints"
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_endpoints(session: Session) -> None:
+    session.info.pop(_ENDPOINTS, None)
 
 
 def emit(
@@ -59,7 +67,11 @@ def emit(
             created_at=utcnow(),
         )
     )
-    for endpoint in EndpointRepository(session, tenant_id).enabled():
+    # One endpoint lookup per tenant and transaction, however many events it emits.
+    cache: dict[str, list[WebhookEndpoint]] = session.info.setdefault(_ENDPOINTS, {})
+    if tenant_id not in cache:
+        cache[tenant_id] = EndpointRepository(session, tenant_id).enabled()
+    for endpoint in cache[tenant_id]:
         if only_endpoint is not None and endpoint.id != only_endpoint:
             continue
         if only_endpoint is None and not matches(endpoint.event_types, event_type):
@@ -141,6 +153,7 @@ class WebhookService:
         )
         row.secret_enc = self.vault.encrypt(secret, row_aad(row, "secret_enc"))
         EndpointRepository(session, ctx.tenant_id).add(row)
+        session.info.pop(_ENDPOINTS, None)
         self.audit.record(
             session,
             ctx,
@@ -174,6 +187,7 @@ class WebhookService:
         if change.enabled is not None:
             row.enabled = change.enabled
         row.updated_at = utcnow()
+        session.info.pop(_ENDPOINTS, None)
         self.audit.record(
             session,
             ctx,
@@ -188,6 +202,7 @@ class WebhookService:
         row = self.get(session, ctx, endpoint_id)
         row.deleted_at = utcnow()
         row.enabled = False
+        session.info.pop(_ENDPOINTS, None)
         self.audit.record(
             session,
             ctx,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -19,29 +19,28 @@ class AuditRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def lock_head(self, chain: str) -> tuple[int, str]:
-        """Take the chain's head row for this transaction and return (next seq, prev hash)."""
-        dialect = self.session.get_bind().dialect.name
-        ins: Any = pg_insert if dialect == "postgresql" else sqlite_insert
-        self.session.execute(
-            ins(AuditHead).values(chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing()
-        )
-        # The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) before we
-        # read, so concurrent appenders queue here instead of forking the chain.
-        self.session.execute(
-            update(AuditHead).where(AuditHead.chain == chain).values(seq=AuditHead.seq + 1)
-        )
-        seq, prev = self.session.execute(
-            select(AuditHead.seq, AuditHead.hash).where(AuditHead.chain == chain)
-        ).one()
-        return int(seq), str(prev)
+    def lock_head(self, chain: str) -> AuditHead:
+        """The chain's head row, locked for this transaction (created on first use).
 
-    def append(self, event: AuditEvent) -> None:
+        PostgreSQL: ``SELECT ... FOR UPDATE`` makes concurrent appenders queue here instead
+        of forking the chain. SQLite: write transactions start with ``BEGIN IMMEDIATE``, so
+        the whole database is already ours.
+        """
+        stmt = select(AuditHead).where(AuditHead.chain == chain).with_for_update()
+        head = self.session.scalars(stmt).one_or_none()
+        if head is None:
+            dialect = self.session.get_bind().dialect.name
+            ins: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+            self.session.execute(
+                ins(AuditHead).values(chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing()
+            )
+            head = self.session.scalars(stmt.execution_options(populate_existing=True)).one()
+        return head
+
+    def append(self, event: AuditEvent, head: AuditHead) -> None:
+        """Queue the record and move the head; both are written at the next flush."""
         self.session.add(event)
-        self.session.execute(
-            update(AuditHead).where(AuditHead.chain == event.chain).values(hash=event.hash)
-        )
-        self.session.flush()
+        head.seq, head.hash = event.seq, event.hash
 
     def chains(self) -> list[str]:
         return list(self.session.scalars(select(AuditHead.chain).order_by(AuditHead.chain)))

@@ -5,17 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from aegis.auth.context import Ctx
 from aegis.ids import new_id
 from aegis.kit.time import utcnow
 from aegis.privacy.audit.chain import Finding, Link, canonical, verify_chain
-from aegis.privacy.audit.models import AuditEvent
+from aegis.privacy.audit.models import AuditEvent, AuditHead
 from aegis.privacy.audit.repository import AuditRepository
 from aegis.privacy.crypto import KeyedHasher, KeyRing
 
 OPERATOR_CHAIN = "operator"
+_HEADS = "aegis_audit_heads"
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_heads(session: Session) -> None:
+    # The cached heads were locked by the transaction that just ended.
+    session.info.pop(_HEADS, None)
 
 
 def _link(row: AuditEvent) -> Link:
@@ -76,7 +85,13 @@ class AuditTrail:
         tenant = ctx.tenant_id if ctx else tenant_id
         repo = AuditRepository(session)
         chain = tenant or OPERATOR_CHAIN
-        seq, prev = repo.lock_head(chain)
+        # One head lookup per chain and transaction: later records of the same transaction
+        # continue from the head in memory.
+        heads: dict[str, AuditHead] = session.info.setdefault(_HEADS, {})
+        head = heads.get(chain)
+        if head is None:
+            head = heads[chain] = repo.lock_head(chain)
+        seq, prev = head.seq + 1, head.hash
         link = Link(
             id=new_id("aud"),
             chain=chain,
@@ -106,7 +121,7 @@ class AuditTrail:
             prev_hash=link.prev_hash,
             hash=self._mac(canonical(link)),
         )
-        repo.append(row)
+        repo.append(row, head)
         return row
 
     def verify(
