@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 import structlog
-from fastapi import Request
+from fastapi import Request, params
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -49,7 +49,9 @@ def problem_response(error: AegisError, *, path: str | None, request_id: str | N
 
 
 def _pointer(loc: Sequence[Any]) -> str:
-    parts = [str(p) for p in loc]
+    # Pydantic adds labels of its own validators (``function-after[...]``, union branch
+    # names) to locations; they are not fields of the request.
+    parts = [str(p) for p in loc if not ("[" in str(p) or str(p).startswith("function-"))]
     if parts and parts[0] in ("body", "query", "path", "header"):
         where, rest = parts[0], parts[1:]
         return ("#/" if where == "body" else f"{where}:") + "/".join(rest)
@@ -72,8 +74,8 @@ def from_validation(errors: Sequence[Any]) -> AegisError:
                 "The body could not be parsed as JSON.",
                 errors=[FieldError("#", "not valid JSON", "json_invalid")],
             )
-        if kind == "model_attributes_type" or (
-            kind == "dict_type" and tuple(err.get("loc", ())) == ("body",)
+        if kind in ("model_attributes_type", "dict_type") and tuple(err.get("loc", ())) == (
+            "body",
         ):
             return BadRequest(
                 "The body must be a JSON object.",
@@ -85,8 +87,16 @@ def from_validation(errors: Sequence[Any]) -> AegisError:
             message = "Not a valid e-mail address."
         else:
             message = _MESSAGES.get(kind, str(err.get("msg", "Invalid value.")))
-        fields.append(FieldError(_pointer(err.get("loc", ())), message, kind))
+        pointer = _pointer(err.get("loc", ()))
+        if all(f.pointer != pointer for f in fields):  # a union reports once per member
+            fields.append(FieldError(pointer, message, kind))
     return ValidationFailed(f"{len(fields)} field(s) are invalid.", errors=fields)
+
+
+def _expects_form(request: Request) -> bool:
+    """Whether the matched route takes a form (multipart uploads), not a JSON body."""
+    body = getattr(request.scope.get("route"), "body_field", None)
+    return isinstance(getattr(body, "field_info", None), params.Form)
 
 
 def _request_id(request: Request) -> str | None:
@@ -107,6 +117,7 @@ async def handle_validation(request: Request, exc: Exception) -> Response:
         body_expected
         and content_type
         and "json" not in content_type
+        and not _expects_form(request)
         and any(tuple(e.get("loc", ()))[:1] == ("body",) for e in exc.errors())
     ):
         error = UnsupportedMediaType("Send the body as application/json.")

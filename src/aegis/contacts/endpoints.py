@@ -10,7 +10,7 @@ from aegis.api.deps import AdminCtx, PageDep, ReadCtx, ServicesDep, SessionDep, 
 from aegis.auth.context import Ctx, Scope
 from aegis.contacts.schemas import ContactCreate, ContactOut, ContactSearch, ContactUpdate
 from aegis.errors import Forbidden, NotFound, responses
-from aegis.kit.pagination import PageOut
+from aegis.kit.pagination import PageOut, page_out
 
 router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
 
@@ -33,11 +33,7 @@ def list_contacts(
     ctx: ReadCtx, session: SessionDep, services: ServicesDep, page: PageDep
 ) -> PageOut[ContactOut]:
     result = services.contacts.list_page(session, ctx, page)
-    return PageOut(
-        data=[services.contacts.to_out(c) for c in result.items],
-        has_more=result.next_cursor is not None,
-        next_cursor=result.next_cursor,
-    )
+    return page_out(result, services.contacts.to_out)
 
 
 @router.post("/search", response_model=list[ContactOut], responses=responses(Forbidden))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -16,6 +17,7 @@ from pydantic import BaseModel, Field
 from aegis.errors import FieldError, ValidationFailed
 
 T = TypeVar("T")
+R = TypeVar("R")
 MAX_LIMIT = 100
 
 
@@ -57,4 +59,13 @@ class PageOut(BaseModel, Generic[T]):
     has_more: bool = Field(description="Whether another page follows.")
     next_cursor: str | None = Field(
         None, description="Pass as `cursor` to fetch the next page; null on the last page."
+    )
+
+
+def page_out(page: Page[R], render: Callable[[R], T]) -> PageOut[T]:
+    """A repository page rendered for the API, item by item."""
+    return PageOut(
+        data=[render(item) for item in page.items],
+        has_more=page.next_cursor is not None,
+        next_cursor=page.next_cursor,
     )

@@ -20,7 +20,7 @@ from aegis.errors import (
     ServiceUnavailable,
     responses,
 )
-from aegis.kit.pagination import PageOut
+from aegis.kit.pagination import PageOut, page_out
 from aegis.kyc.levels import LevelPolicy
 from aegis.kyc.levels_service import ResolvedLevel
 from aegis.kyc.models import Applicant
@@ -99,11 +99,7 @@ def list_applicants(
         risk=risk,
         external_id=external_id,
     )
-    return PageOut(
-        data=[applicant_out(services.applicants, session, r) for r in result.items],
-        has_more=result.next_cursor is not None,
-        next_cursor=result.next_cursor,
-    )
+    return page_out(result, lambda r: applicant_out(services.applicants, session, r))
 
 
 @router.get(
@@ -164,14 +160,7 @@ def list_checks(
     """Every check of every attempt, with its outcome, codes and PII-free details."""
     row = services.applicants.get(session, ctx, applicant_id)
     return [
-        CheckOut(
-            check=c.check,
-            outcome=c.outcome,
-            codes=c.codes,
-            details=c.details,
-            attempt=c.attempt,
-            created_at=c.created_at,
-        )
+        CheckOut.model_validate(c)
         for c in CheckRepository(session, ctx.tenant_id).for_applicant(row.id)
     ]
 
@@ -187,14 +176,7 @@ def list_history(
     """Every status change, who made it and why."""
     row = services.applicants.get(session, ctx, applicant_id)
     return [
-        HistoryOut(
-            from_status=h.from_status,
-            to_status=h.to_status,
-            codes=h.codes,
-            actor=h.actor,
-            note=h.note,
-            created_at=h.created_at,
-        )
+        HistoryOut.model_validate(h)
         for h in HistoryRepository(session, ctx.tenant_id).for_applicant(row.id)
     ]
 

@@ -170,6 +170,8 @@ class ApplicantOut(BaseModel):
 
 
 class CheckOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     check: str
     outcome: str
     codes: list[str]
@@ -179,6 +181,8 @@ class CheckOut(BaseModel):
 
 
 class HistoryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     from_status: str | None
     to_status: str
     codes: list[str]

@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 
 from aegis.api.deps import AdminCtx, PageDep, ReadCtx, ServicesDep, SessionDep
 from aegis.errors import Forbidden, InvalidState, NotFound, responses
-from aegis.kit.pagination import PageOut
+from aegis.kit.pagination import PageOut, page_out
 from aegis.kit.time import utcnow
 from aegis.partners.models import ApiKey, Tenant
 from aegis.partners.schemas import (
@@ -84,11 +84,7 @@ def list_keys(
 ) -> PageOut[ApiKeyOut]:
     """The tenant's keys, newest first (hashes and secrets are never returned)."""
     result = services.api_keys.list_page(session, ctx.tenant_id, page)
-    return PageOut(
-        data=[key_out(k) for k in result.items],
-        has_more=result.next_cursor is not None,
-        next_cursor=result.next_cursor,
-    )
+    return page_out(result, key_out)
 
 
 @router.get(

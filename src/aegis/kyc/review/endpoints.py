@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from aegis.api.deps import PageDep, ServicesDep, SessionDep, require
 from aegis.auth.context import Ctx, Scope
 from aegis.errors import Conflict, Forbidden, InvalidState, NotFound, responses
-from aegis.kit.pagination import PageOut
+from aegis.kit.pagination import PageOut, page_out
 from aegis.kit.time import utcnow
+from aegis.kyc.documents.endpoints import DocumentOut, document_out
 from aegis.kyc.endpoints import applicant_out
 from aegis.kyc.levels import Step
 from aegis.kyc.models import Review
@@ -38,18 +39,6 @@ class ReviewOut(BaseModel):
     first_decision: str | None
     final_decision: str | None
     decided_at: datetime | None
-
-
-class DocumentOut(BaseModel):
-    id: str
-    kind: str
-    media_type: str
-    size: int
-    width: int | None
-    height: int | None
-    attempt: int
-    signals: dict[str, object]
-    created_at: datetime
 
 
 class ReviewDetail(ReviewOut):
@@ -99,11 +88,7 @@ def review_queue(
 ) -> PageOut[ReviewOut]:
     """Open reviews, oldest first, with their SLA age (all open ones unless filtered)."""
     result = services.reviews.queue(session, ctx, page, status)
-    return PageOut(
-        data=[review_out(r) for r in result.items],
-        has_more=result.next_cursor is not None,
-        next_cursor=result.next_cursor,
-    )
+    return page_out(result, review_out)
 
 
 @router.get("/{review_id}", response_model=ReviewDetail, responses=responses(Forbidden, NotFound))
@@ -126,39 +111,14 @@ def get_review(
         **review_out(review).model_dump(),
         applicant=applicant_out(services.applicants, session, applicant),
         checks=[
-            CheckOut(
-                check=c.check,
-                outcome=c.outcome,
-                codes=c.codes,
-                details=c.details,
-                attempt=c.attempt,
-                created_at=c.created_at,
-            )
+            CheckOut.model_validate(c)
             for c in CheckRepository(session, tenant).for_applicant(applicant.id)
         ],
         documents=[
-            DocumentOut(
-                id=d.id,
-                kind=d.kind,
-                media_type=d.media_type,
-                size=d.size,
-                width=d.width,
-                height=d.height,
-                attempt=d.attempt,
-                signals=d.signals,
-                created_at=d.created_at,
-            )
-            for d in DocumentRepository(session, tenant).for_applicant(applicant.id)
+            document_out(d) for d in DocumentRepository(session, tenant).for_applicant(applicant.id)
         ],
         history=[
-            HistoryOut(
-                from_status=h.from_status,
-                to_status=h.to_status,
-                codes=h.codes,
-                actor=h.actor,
-                note=h.note,
-                created_at=h.created_at,
-            )
+            HistoryOut.model_validate(h)
             for h in HistoryRepository(session, tenant).for_applicant(applicant.id)
         ],
     )

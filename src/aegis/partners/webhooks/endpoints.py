@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from aegis.api.deps import AdminCtx, PageDep, ServicesDep, SessionDep
 from aegis.errors import Forbidden, InvalidState, NotFound, responses
-from aegis.kit.pagination import PageOut
+from aegis.kit.pagination import PageOut, page_out
 from aegis.partners.webhooks.models import (
     WebhookAttempt,
     WebhookDelivery,
@@ -92,11 +92,7 @@ def list_endpoints(
     ctx: AdminCtx, session: SessionDep, services: ServicesDep, page: PageDep
 ) -> PageOut[EndpointOut]:
     result = services.webhooks.list_page(session, ctx, page)
-    return PageOut(
-        data=[endpoint_out(r) for r in result.items],
-        has_more=result.next_cursor is not None,
-        next_cursor=result.next_cursor,
-    )
+    return page_out(result, endpoint_out)
 
 
 @router.get(
@@ -178,11 +174,7 @@ def list_events(
     type: Annotated[str | None, Query(max_length=80, description="Only this event type.")] = None,
 ) -> PageOut[EventOut]:
     result = services.webhooks.list_events(session, ctx, page, type)
-    return PageOut(
-        data=[event_out(r) for r in result.items],
-        has_more=result.next_cursor is not None,
-        next_cursor=result.next_cursor,
-    )
+    return page_out(result, event_out)
 
 
 @router.get(
@@ -208,11 +200,7 @@ def list_deliveries(
     result = services.webhooks.list_deliveries(
         session, ctx, page, event_id=event_id, endpoint_id=endpoint_id, status=status
     )
-    return PageOut(
-        data=[delivery_out(r) for r in result.items],
-        has_more=result.next_cursor is not None,
-        next_cursor=result.next_cursor,
-    )
+    return page_out(result, delivery_out)
 
 
 @router.get(
