@@ -494,3 +494,17 @@ def test_a_refused_transition_writes_nothing(flow: Flow, platform: Platform) -> 
             assert row.status == "collecting"
     assert history() == before
     assert flow.get(a["id"])["status"] == "collecting"
+
+
+def test_incoherent_levels_are_refused(
+    flow: Flow, client: TestClient, tenant: TenantHandle
+) -> None:
+    for body, reason in (
+        ({"name": "none", "steps": ["identity_data"], "checks": []}, "approve every"),
+        ({"name": "nophone", "steps": ["identity_data"], "checks": ["phone_ownership"]}, "phone"),
+        ({"name": "nodocs", "steps": ["identity_data"], "checks": ["documents"]}, "document"),
+        ({"name": "noid", "steps": ["id_number"], "checks": ["id_number"]}, "identity_data"),
+    ):
+        r = client.post("/v1/verification-levels", headers=tenant.headers, json=body)
+        assert r.status_code == 422, (body, r.text)
+        assert reason in r.text

@@ -94,14 +94,15 @@ def authenticate(request: Request) -> Ctx:
 
 async def current_ctx(request: Request) -> Ctx:
     """``authenticate`` without leaving the event loop when the key is in the cache."""
-    cached: Ctx | None = getattr(request.state, "ctx", None)
-    if cached is not None:
-        return cached
-    services = get_services(request)
-    request_id = getattr(request.state, "request_id", None)
-    ctx = services.api_keys.from_cache(bearer_secret(request), request_id)
+    ctx: Ctx | None = getattr(request.state, "ctx", None)
     if ctx is None:
-        return await run_in_threadpool(authenticate, request)
+        services = get_services(request)
+        request_id = getattr(request.state, "request_id", None)
+        ctx = services.api_keys.from_cache(bearer_secret(request), request_id)
+    if ctx is None:
+        ctx = await run_in_threadpool(authenticate, request)
+    if not ctx.allows(request.client.host if request.client else None):
+        raise Forbidden("this address is not on the tenant's IP allow-list")
     request.state.ctx = ctx
     return ctx
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -50,6 +51,17 @@ class Ctx:
     actor: Actor
     request_id: str | None = None
     scopes: frozenset[Scope] = field(default_factory=frozenset)
+    # The tenant's IP allow-list (CIDR blocks); empty allows every address.
+    networks: tuple[str, ...] = ()
+
+    def allows(self, address: str | None) -> bool:
+        if not self.networks:
+            return True
+        try:
+            ip = ipaddress.ip_address(address or "")
+        except ValueError:
+            return False
+        return any(ip in ipaddress.ip_network(n, strict=False) for n in self.networks)
 
     @property
     def actor_ref(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Step(StrEnum):
@@ -89,6 +89,23 @@ class LevelPolicy(BaseModel):
         "high", description="Risk rating from which a review needs a second reviewer."
     )
     thresholds: Thresholds = Field(default_factory=Thresholds)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> LevelPolicy:
+        """Refuse levels that would approve on nothing, or check what is never collected."""
+        if Step.IDENTITY_DATA not in self.steps:
+            raise ValueError("every level collects identity_data")
+        if not self.checks:
+            raise ValueError("a level without checks would approve every applicant")
+        needs = {
+            Check.PHONE_OWNERSHIP: Step.PHONE,
+            Check.DOCUMENTS: Step.DOCUMENT,
+            Check.SANCTIONS: Step.SANCTIONS,
+        }
+        for check, step in needs.items():
+            if check in self.checks and step not in self.steps:
+                raise ValueError(f"the {check.value} check needs the {step.value} step")
+        return self
 
 
 _BASIC_STEPS = (Step.IDENTITY_DATA, Step.ID_NUMBER, Step.PHONE)

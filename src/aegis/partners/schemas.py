@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, StringConstraints
 
 from aegis.auth.context import Scope
 
@@ -29,8 +29,11 @@ class TenantSettings(Strict):
         default_factory=lambda: ["*"],
         description="Event types this tenant's endpoints may subscribe to (`*` for all).",
     )
-    ip_allowlist: list[str] = Field(
-        default_factory=list, description="CIDR blocks allowed to call the API; empty allows all."
+    ip_allowlist: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        max_length=100,
+        description="CIDR blocks allowed to call the API (matched against the TCP peer); "
+        "empty allows all. Takes effect within `auth_cache_seconds`.",
     )
 
 
@@ -42,9 +45,17 @@ class TenantOut(BaseModel):
     created_at: datetime
 
 
+class TenantSettingsPatch(Strict):
+    """Only the settings named change."""
+
+    pii_retention_days: int | None = Field(None, ge=30, le=3650)
+    webhook_event_types: list[str] | None = None
+    ip_allowlist: list[IPvAnyNetwork] | None = Field(None, max_length=100)
+
+
 class TenantUpdate(Strict):
     name: Name | None = None
-    settings: TenantSettings | None = None
+    settings: TenantSettingsPatch | None = None
 
 
 class ApiKeyCreate(Strict):

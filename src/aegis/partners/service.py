@@ -83,7 +83,12 @@ class TenantService:
         if change.name is not None:
             tenant.name = change.name
         if change.settings is not None:
-            tenant.settings = change.settings.model_dump()
+            # A patch: settings not named keep their value.
+            merged = {
+                **tenant.settings,
+                **change.settings.model_dump(mode="json", exclude_unset=True),
+            }
+            tenant.settings = TenantSettings.model_validate(merged).model_dump(mode="json")
         tenant.updated_at = utcnow()
         self.audit.record(
             session,
@@ -247,7 +252,14 @@ class ApiKeyService:
             raise Unauthorized(f"API key is {key_status(key, now)}")
         if tenant.status != "active":
             raise Unauthorized("tenant is suspended")
-        ctx = Ctx(key.tenant_id, Actor("api_key", key.id), request_id, effective_scopes(key.scopes))
+        networks = tuple((tenant.settings or {}).get("ip_allowlist", ()))
+        ctx = Ctx(
+            key.tenant_id,
+            Actor("api_key", key.id),
+            request_id,
+            effective_scopes(key.scopes),
+            networks,
+        )
         self.cache.put(digest, ctx, key.expires_at)
         stale = key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1)
         return ctx, stale
@@ -260,7 +272,7 @@ class ApiKeyService:
         cached = self.cache.get(hash_secret(secret))
         if cached is None:
             return None
-        return Ctx(cached.tenant_id, cached.actor, request_id, cached.scopes)
+        return Ctx(cached.tenant_id, cached.actor, request_id, cached.scopes, cached.networks)
 
     def touch(self, session: Session, key_id: str) -> None:
         touch_key(session, key_id, utcnow())
