@@ -70,6 +70,19 @@ def _cli_actor() -> Actor:
     return Actor("cli", os.environ.get("USER", "operator"))
 
 
+def _refuse_bad_configuration(settings: Settings) -> None:
+    """Fail before uvicorn starts, with one line instead of a worker's traceback."""
+    from aegis.kyc.adapters import AdapterConfigError, KycAdapters
+    from aegis.privacy.master_key import MasterKeyError, load_master_key
+
+    try:
+        load_master_key(settings)
+        KycAdapters.from_settings(settings)
+    except (MasterKeyError, AdapterConfigError) as exc:
+        err.print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False)
+        raise typer.Exit(2) from None
+
+
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
@@ -84,6 +97,7 @@ def serve(
 
     settings = Settings()
     configure_logging(settings.log_level, json=settings.log_json)
+    _refuse_bad_configuration(settings)
     if demo and settings.env is not Environment.PRODUCTION:
         secret = _seed_demo(settings)
         bind = f"http://{host or settings.host}:{port or settings.port}"
