@@ -111,6 +111,7 @@ def serve(
     else:
         from aegis.storage.migrate import upgrade
 
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
         upgrade(settings.resolved_database_url)
     os.environ["AEGIS_EMBEDDED_WORKER"] = str(
         settings.embedded_worker if with_worker is None else with_worker
