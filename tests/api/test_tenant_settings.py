@@ -47,3 +47,12 @@ def test_ip_allowlist_is_enforced(platform: Platform, tenant: TenantHandle) -> N
         assert "allow-list" in refused.json()["detail"]
     with TestClient(create_app(platform), client=("198.51.100.20", 50000)) as inside:
         assert inside.get("/v1/tenant", headers=tenant.headers).status_code == 200
+
+
+def test_null_settings_leave_values_alone(client: TestClient, tenant: TenantHandle) -> None:
+    body = {
+        "settings": {"webhook_event_types": None, "pii_retention_days": None, "ip_allowlist": None}
+    }
+    r = client.patch("/v1/tenant", headers=tenant.headers, json=body)
+    assert r.status_code == 200, r.text
+    assert r.json()["settings"]["webhook_event_types"] == ["*"]

@@ -84,10 +84,9 @@ class TenantService:
             tenant.name = change.name
         if change.settings is not None:
             # A patch: settings not named keep their value.
-            merged = {
-                **tenant.settings,
-                **change.settings.model_dump(mode="json", exclude_unset=True),
-            }
+            # null, like absent, means "leave as is".
+            patch = change.settings.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+            merged = {**tenant.settings, **patch}
             tenant.settings = TenantSettings.model_validate(merged).model_dump(mode="json")
         tenant.updated_at = utcnow()
         self.audit.record(
