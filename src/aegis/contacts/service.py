@@ -72,7 +72,7 @@ class ContactService:
         emit(session, ctx.tenant_id, "contact.created", {"contact_id": row.id, "role": row.role})
         return row
 
-    def get(self, session: Session, ctx: Ctx, contact_id: str, *, audit: bool = True) -> Contact:
+    def get(self, session: Session, ctx: Ctx, contact_id: str) -> Contact:
         row = ContactRepository(session, ctx.tenant_id).get(contact_id)
         if row is None:
             raise NotFound(f"contact {contact_id} not found")

@@ -15,6 +15,19 @@ M = TypeVar("M", bound=Base)
 _BY_ID: dict[type[Any], Select[Any]] = {}
 
 
+def paginate(
+    session: Session, stmt: Select[Any], model: Any, page: PageRequest, *, newest_first: bool = True
+) -> Page[Any]:
+    """Keyset pagination on time-ordered ids: one row more than asked tells if a page follows."""
+    if page.after:
+        stmt = stmt.where(model.id < page.after if newest_first else model.id > page.after)
+    order = model.id.desc() if newest_first else model.id
+    rows = list(session.scalars(stmt.order_by(order).limit(page.limit + 1)))
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+
+
 class TenantRepository(Generic[M]):
     """CRUD for a tenant-owned model. Another tenant's row is simply not there."""
 
@@ -47,14 +60,7 @@ class TenantRepository(Generic[M]):
         return obj
 
     def paginate(self, stmt: Select[M], page: PageRequest) -> Page[M]:
-        model: Any = self.model
-        if page.after:
-            stmt = stmt.where(model.id < page.after)
-        rows = list(self.session.scalars(stmt.order_by(model.id.desc()).limit(page.limit + 1)))
-        more = len(rows) > page.limit
-        rows = rows[: page.limit]
-        last: Any = rows[-1] if rows else None
-        return Page(rows, encode_cursor(last.id) if more and last is not None else None)
+        return paginate(self.session, stmt, self.model, page)
 
     def list_page(self, page: PageRequest) -> Page[M]:
         return self.paginate(self._scoped(), page)

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from aegis.kit.pagination import Page, PageRequest, encode_cursor
-from aegis.kit.repository import TenantRepository
+from aegis.kit.pagination import Page, PageRequest
+from aegis.kit.repository import TenantRepository, paginate
 from aegis.kyc.models import (
     Applicant,
     ApplicantCheck,
@@ -179,12 +179,7 @@ class ReviewRepository(TenantRepository[Review]):
             if status
             else stmt.where(Review.status != "decided")
         )
-        if page.after:
-            stmt = stmt.where(Review.id > page.after)
-        rows = list(self.session.scalars(stmt.order_by(Review.id).limit(page.limit + 1)))
-        more = len(rows) > page.limit
-        rows = rows[: page.limit]
-        return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+        return paginate(self.session, stmt, Review, page, newest_first=False)
 
     def open_for(self, applicant_id: str) -> Review | None:
         stmt = self._scoped().where(Review.applicant_id == applicant_id, Review.status != "decided")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -260,10 +260,8 @@ class ApplicantService:
         if status not in EDITABLE and not (status is Status.APPROVED and change.profile):
             raise InvalidState(f"an applicant in status {status.value} cannot be changed")
         if change.profile is not None:
-            merged = {
-                **self.profile(row),
-                **change.profile.model_dump(mode="json", exclude_unset=True),
-            }
+            current = self.profile(row)
+            merged = {**current, **change.profile.model_dump(mode="json", exclude_unset=True)}
             try:
                 profile = Profile.model_validate(merged)
             except ValidationError as exc:
@@ -279,9 +277,8 @@ class ApplicantService:
                         for e in exc.errors(include_input=False)
                     ],
                 ) from None
-            old_phone = self.profile(row)["phone"]
             self._store_profile(row, profile)
-            if normalise_phone(profile.phone) != normalise_phone(old_phone):
+            if normalise_phone(profile.phone) != normalise_phone(current["phone"]):
                 row.phone_verified_at = None
         if change.risk_rating is not None:
             row.risk_rating = change.risk_rating.value
@@ -343,8 +340,8 @@ class ApplicantService:
         )
         return row
 
-    def next_review_at(self, level: LevelPolicy, risk: str, approved_on: date | None = None) -> Any:
-        days = getattr(level.thresholds.periodic_review_days, risk, 365)
+    def next_review_at(self, level: LevelPolicy, risk: str) -> datetime:
+        days: int = getattr(level.thresholds.periodic_review_days, risk, 365)
         return utcnow() + timedelta(days=days)
 
 

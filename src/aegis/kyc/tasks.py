@@ -8,6 +8,7 @@ mark, so a crash anywhere re-runs the whole attempt and nothing is decided twice
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from aegis.checks.card.bank import BankVerificationRequest, check_bank_card, verify_bank_card
@@ -47,7 +48,7 @@ def data_checks(
                 id_type=profile["id_type"],
                 country=profile["id_country"],
                 number=profile["id_number"],
-                date_of_birth=_date(profile["date_of_birth"]),
+                date_of_birth=date.fromisoformat(profile["date_of_birth"]),
             )
         )
     if Check.PHONE in checks:
@@ -67,12 +68,6 @@ def data_checks(
     if Check.SANCTIONS in checks:
         out.append(CheckResult.review("sanctions", "SANCTIONS_SCREENING_REQUIRED", automated=False))
     return out
-
-
-def _date(value: str) -> Any:
-    from datetime import date
-
-    return date.fromisoformat(value)
 
 
 def outside_checks(run: JobRun, level: LevelPolicy, profile: dict[str, Any]) -> list[CheckResult]:

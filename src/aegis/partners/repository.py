@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from aegis.kit.pagination import Page, PageRequest, encode_cursor
-from aegis.kit.repository import TenantRepository
+from aegis.kit.pagination import Page, PageRequest
+from aegis.kit.repository import TenantRepository, paginate
 from aegis.partners.models import ApiKey, Tenant
 
 _TENANT_BY_ID = select(Tenant).where(Tenant.id == bindparam("tenant_id"))
@@ -33,13 +33,7 @@ class TenantStore:
         return self.session.scalars(select(Tenant).where(Tenant.name == name)).first()
 
     def list_page(self, page: PageRequest) -> Page[Tenant]:
-        stmt = select(Tenant)
-        if page.after:
-            stmt = stmt.where(Tenant.id < page.after)
-        rows = list(self.session.scalars(stmt.order_by(Tenant.id.desc()).limit(page.limit + 1)))
-        more = len(rows) > page.limit
-        rows = rows[: page.limit]
-        return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+        return paginate(self.session, select(Tenant), Tenant, page)
 
 
 class ApiKeyRepository(TenantRepository[ApiKey]):

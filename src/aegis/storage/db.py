@@ -83,6 +83,23 @@ def make_engine(url: str, *, pool: bool = True) -> Engine:
 
 
 WRITER_WAIT_SECONDS = 30.0
+_TX_CACHE = "aegis_tx_cache"
+
+
+def transaction_cache(session: Session, name: str) -> dict[Any, Any]:
+    """A dict that lives as long as the session's current transaction.
+
+    For what a transaction may look up once and reuse (rows it locked, lists it read);
+    it is dropped on commit and rollback, so nothing stale outlives the transaction.
+    """
+    caches: dict[str, dict[Any, Any]] = session.info.setdefault(_TX_CACHE, {})
+    return caches.setdefault(name, {})
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _drop_transaction_caches(session: Session) -> None:
+    session.info.pop(_TX_CACHE, None)
 
 
 class Database:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Response, UploadFile, status
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from aegis.api.deps import ReadCtx, ServicesDep, SessionDep, require
 from aegis.auth.context import Ctx, Scope
@@ -20,6 +20,8 @@ LIMITS = UploadLimits()
 
 
 class DocumentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     kind: str
     media_type: str
@@ -33,18 +35,7 @@ class DocumentOut(BaseModel):
 
 
 def document_out(doc: ApplicantDocument) -> DocumentOut:
-    return DocumentOut(
-        id=doc.id,
-        kind=doc.kind,
-        media_type=doc.media_type,
-        size=doc.size,
-        width=doc.width,
-        height=doc.height,
-        sha256=doc.sha256,
-        attempt=doc.attempt,
-        signals=doc.signals,
-        created_at=doc.created_at,
-    )
+    return DocumentOut.model_validate(doc)
 
 
 @router.post(
@@ -75,13 +66,7 @@ def upload_document(
 def list_documents(
     applicant_id: str, ctx: ReadCtx, session: SessionDep, services: ServicesDep
 ) -> list[DocumentOut]:
-    services.applicants.get(session, ctx, applicant_id)
-    from aegis.kyc.repository import DocumentRepository
-
-    return [
-        document_out(d)
-        for d in DocumentRepository(session, ctx.tenant_id).for_applicant(applicant_id)
-    ]
+    return [document_out(d) for d in services.documents.list_for(session, ctx, applicant_id)]
 
 
 @router.get(

@@ -67,6 +67,10 @@ class DocumentService:
         )
         return doc
 
+    def list_for(self, session: Session, ctx: Ctx, applicant_id: str) -> list[ApplicantDocument]:
+        self.applicants.get(session, ctx, applicant_id)  # 404 for another tenant's applicant
+        return DocumentRepository(session, ctx.tenant_id).for_applicant(applicant_id)
+
     def get(
         self, session: Session, ctx: Ctx, applicant_id: str, document_id: str
     ) -> ApplicantDocument:

@@ -31,15 +31,7 @@ router = APIRouter(prefix="/v1", tags=["webhooks"])
 
 
 def endpoint_out(row: WebhookEndpoint) -> EndpointOut:
-    return EndpointOut(
-        id=row.id,
-        url=row.url,
-        event_types=row.event_types,
-        description=row.description,
-        enabled=row.enabled,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return EndpointOut.model_validate(row)
 
 
 def event_out(row: WebhookEvent) -> EventOut:
@@ -47,28 +39,11 @@ def event_out(row: WebhookEvent) -> EventOut:
 
 
 def delivery_out(row: WebhookDelivery) -> DeliveryOut:
-    return DeliveryOut(
-        id=row.id,
-        event_id=row.event_id,
-        endpoint_id=row.endpoint_id,
-        status=row.status,
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        last_status_code=row.last_status_code,
-        last_error=row.last_error,
-        delivered_at=row.delivered_at,
-        created_at=row.created_at,
-    )
+    return DeliveryOut.model_validate(row)
 
 
 def attempt_out(row: WebhookAttempt) -> AttemptOut:
-    return AttemptOut(
-        attempt=row.attempt,
-        started_at=row.started_at,
-        duration_ms=row.duration_ms,
-        status_code=row.status_code,
-        error=row.error,
-    )
+    return AttemptOut.model_validate(row)
 
 
 @router.post(

@@ -42,6 +42,8 @@ class SecretRotate(BaseModel):
 
 
 class EndpointOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     url: str
     event_types: list[str]
@@ -63,6 +65,8 @@ class EventOut(BaseModel):
 
 
 class AttemptOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     attempt: int
     started_at: datetime
     duration_ms: int
@@ -71,6 +75,8 @@ class AttemptOut(BaseModel):
 
 
 class DeliveryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     event_id: str
     endpoint_id: str

@@ -6,7 +6,6 @@ import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from aegis.auth.context import Ctx
@@ -30,19 +29,14 @@ from aegis.partners.webhooks.schemas import EndpointCreate, EndpointUpdate
 from aegis.partners.webhooks.targets import TargetRefused, check_url
 from aegis.privacy.registry import row_aad
 from aegis.queue.service import enqueue
+from aegis.storage.db import transaction_cache
 
 if TYPE_CHECKING:
     from aegis.platform import Platform
 
 SECRET_PREFIX = "aegis_whsec_"  # noqa: S105 - a prefix, not a secret
 DELIVER_JOB = "webhooks.deliver"
-_ENDPOINTS = "aegis_webhook_endpoints"
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget_endpoints(session: Session) -> None:
-    session.info.pop(_ENDPOINTS, None)
+_ENDPOINTS = "webhook_endpoints"
 
 
 def emit(
@@ -68,7 +62,7 @@ def emit(
         )
     )
     # One endpoint lookup per tenant and transaction, however many events it emits.
-    cache: dict[str, list[WebhookEndpoint]] = session.info.setdefault(_ENDPOINTS, {})
+    cache: dict[str, list[WebhookEndpoint]] = transaction_cache(session, _ENDPOINTS)
     if tenant_id not in cache:
         cache[tenant_id] = EndpointRepository(session, tenant_id).enabled()
     for endpoint in cache[tenant_id]:
@@ -153,7 +147,7 @@ class WebhookService:
         )
         row.secret_enc = self.vault.encrypt(secret, row_aad(row, "secret_enc"))
         EndpointRepository(session, ctx.tenant_id).add(row)
-        session.info.pop(_ENDPOINTS, None)
+        transaction_cache(session, _ENDPOINTS).clear()
         self.audit.record(
             session,
             ctx,
@@ -187,7 +181,7 @@ class WebhookService:
         if change.enabled is not None:
             row.enabled = change.enabled
         row.updated_at = utcnow()
-        session.info.pop(_ENDPOINTS, None)
+        transaction_cache(session, _ENDPOINTS).clear()
         self.audit.record(
             session,
             ctx,
@@ -202,7 +196,7 @@ class WebhookService:
         row = self.get(session, ctx, endpoint_id)
         row.deleted_at = utcnow()
         row.enabled = False
-        session.info.pop(_ENDPOINTS, None)
+        transaction_cache(session, _ENDPOINTS).clear()
         self.audit.record(
             session,
             ctx,

@@ -10,7 +10,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from aegis.kit.pagination import Page, PageRequest, encode_cursor
+from aegis.kit.pagination import Page, PageRequest
+from aegis.kit.repository import paginate
 from aegis.privacy.audit.chain import GENESIS
 from aegis.privacy.audit.models import AuditEvent, AuditHead
 
@@ -69,9 +70,4 @@ class AuditRepository:
         stmt: Select[AuditEvent] = select(AuditEvent).where(AuditEvent.tenant_id == tenant_id)
         if target_id:
             stmt = stmt.where(AuditEvent.target_id == target_id)
-        if page.after:
-            stmt = stmt.where(AuditEvent.id < page.after)
-        rows = list(self.session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(page.limit + 1)))
-        more = len(rows) > page.limit
-        rows = rows[: page.limit]
-        return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+        return paginate(self.session, stmt, AuditEvent, page)

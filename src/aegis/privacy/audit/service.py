@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from aegis.auth.context import Ctx
@@ -15,16 +14,9 @@ from aegis.privacy.audit.chain import Finding, Link, canonical, verify_chain
 from aegis.privacy.audit.models import AuditEvent, AuditHead
 from aegis.privacy.audit.repository import AuditRepository
 from aegis.privacy.crypto import KeyedHasher, KeyRing
+from aegis.storage.db import transaction_cache
 
 OPERATOR_CHAIN = "operator"
-_HEADS = "aegis_audit_heads"
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget_heads(session: Session) -> None:
-    # The cached heads were locked by the transaction that just ended.
-    session.info.pop(_HEADS, None)
 
 
 def _link(row: AuditEvent) -> Link:
@@ -87,7 +79,7 @@ class AuditTrail:
         chain = tenant or OPERATOR_CHAIN
         # One head lookup per chain and transaction: later records of the same transaction
         # continue from the head in memory.
-        heads: dict[str, AuditHead] = session.info.setdefault(_HEADS, {})
+        heads: dict[str, AuditHead] = transaction_cache(session, "audit_heads")
         head = heads.get(chain)
         if head is None:
             head = heads[chain] = repo.lock_head(chain)
