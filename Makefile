@@ -7,7 +7,8 @@ export UV_LINK_MODE ?= copy
 
 .PHONY: run test lint bench deps clean
 
-deps:  ## uv, then the locked environment in .venv
+deps:  ## Debian packages (Tesseract, OCR-B), uv, then the locked environment in .venv
+	bash scripts/system-packages
 	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet --user 'uv>=0.5' \
 		|| $(PY) -m pip install --quiet --break-system-packages 'uv>=0.5'
 	$(UV) sync --frozen
