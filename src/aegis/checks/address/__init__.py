@@ -1,0 +1,1 @@
+"""Proof of address: utility bills and bank statements."""

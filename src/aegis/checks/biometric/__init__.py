@@ -1,0 +1,1 @@
+"""Checks on faces: detection, matching, liveness, duplicate faces."""

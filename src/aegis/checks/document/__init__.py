@@ -1,0 +1,1 @@
+"""Checks that read and judge identity documents: MRZ, visual zone, validity, image quality."""

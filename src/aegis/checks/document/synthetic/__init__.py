@@ -1,0 +1,1 @@
+"""Synthetic identity documents the project draws itself, for tests, benchmarks and the demo."""
