@@ -50,7 +50,9 @@ class Platform:
         master = load_master_key(settings)
         if run_migrations:
             migrate.upgrade(settings.resolved_database_url)
-        db = Database(make_engine(settings.resolved_database_url))
+        url = settings.resolved_database_url
+        in_memory = url.startswith("sqlite") and (":memory:" in url or url.rstrip("/") == "sqlite:")
+        db = Database(make_engine(url), loop_engine=None if in_memory else make_engine(url, size=1))
         if bootstrap_keys:
             ensure_keys(db, master)
         ring = KeyRing(make_loader(db, master))

@@ -59,7 +59,19 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     await run_in_threadpool(unit.__exit__, None, None, None)
 
 
+async def get_read_session(request: Request) -> AsyncIterator[Session]:
+    """A read-only session on the event loop's own connection, for ``async def`` endpoints.
+
+    Such an endpoint must not ``await`` while it uses the session (see
+    ``Database.loop_reader``); it saves the two or three thread-pool hops of a ``def``
+    endpoint (the call, the response serialisation, the commit).
+    """
+    with get_platform(request).db.loop_reader() as session:
+        yield session
+
+
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
 PlatformDep = Annotated[Platform, Depends(_platform)]
 ServicesDep = Annotated[Services, Depends(_services)]
 

@@ -6,7 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from aegis.api.deps import AdminCtx, PageDep, ReadCtx, ServicesDep, SessionDep, require
+from aegis.api.deps import (
+    AdminCtx,
+    PageDep,
+    ReadCtx,
+    ReadSessionDep,
+    ServicesDep,
+    SessionDep,
+    require,
+)
 from aegis.auth.context import Ctx, Scope
 from aegis.contacts.schemas import ContactCreate, ContactOut, ContactSearch, ContactUpdate
 from aegis.errors import Forbidden, NotFound, responses
@@ -29,8 +37,8 @@ def create_contact(
 
 
 @router.get("", response_model=PageOut[ContactOut], responses=responses(Forbidden))
-def list_contacts(
-    ctx: ReadCtx, session: SessionDep, services: ServicesDep, page: PageDep
+async def list_contacts(
+    ctx: ReadCtx, session: ReadSessionDep, services: ServicesDep, page: PageDep
 ) -> PageOut[ContactOut]:
     result = services.contacts.list_page(session, ctx, page)
     return page_out(result, services.contacts.to_out)
@@ -48,8 +56,8 @@ def search_contacts(
 
 
 @router.get("/{contact_id}", response_model=ContactOut, responses=responses(Forbidden, NotFound))
-def get_contact(
-    contact_id: str, ctx: ReadCtx, session: SessionDep, services: ServicesDep
+async def get_contact(
+    contact_id: str, ctx: ReadCtx, session: ReadSessionDep, services: ServicesDep
 ) -> ContactOut:
     return services.contacts.to_out(services.contacts.get(session, ctx, contact_id))
 

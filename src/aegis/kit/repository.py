@@ -8,7 +8,7 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from aegis.kit.pagination import Page, PageRequest, encode_cursor
-from aegis.storage.db import Base
+from aegis.storage.db import Base, append_later
 
 M = TypeVar("M", bound=Base)
 # Lookup by id, built once per model: building a select costs more than running it.
@@ -32,6 +32,8 @@ class TenantRepository(Generic[M]):
     """CRUD for a tenant-owned model. Another tenant's row is simply not there."""
 
     model: type[M]
+    # Rows written once and never changed in their transaction: see ``append_later``.
+    append_only = False
 
     def __init__(self, session: Session, tenant_id: str) -> None:
         self.session = session
@@ -53,10 +55,12 @@ class TenantRepository(Generic[M]):
         return self.session.scalars(stmt, params).one_or_none()
 
     def add(self, obj: M) -> M:
-        # Flushed at once: rows of tables without ORM relationships must reach the
-        # database in the order they were added, or foreign keys fail at the next flush.
-        self.session.add(obj)
-        self.session.flush()
+        # Written at the next flush, with the transaction's other rows of this table in one
+        # statement; ``flush_order`` relationships put parents first.
+        if self.append_only:
+            append_later(self.session, obj)
+        else:
+            self.session.add(obj)
         return obj
 
     def paginate(self, stmt: Select[M], page: PageRequest) -> Page[M]:

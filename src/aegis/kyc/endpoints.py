@@ -9,7 +9,15 @@ from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from aegis.api.deps import AdminCtx, PageDep, ReadCtx, ServicesDep, SessionDep, require
+from aegis.api.deps import (
+    AdminCtx,
+    PageDep,
+    ReadCtx,
+    ReadSessionDep,
+    ServicesDep,
+    SessionDep,
+    require,
+)
 from aegis.auth.context import Ctx, Scope
 from aegis.checks.phone.sms import SandboxSmsGateway
 from aegis.errors import (
@@ -73,15 +81,18 @@ def applicant_out(service: ApplicantService, session: Session, row: Applicant) -
 def create_applicant(
     spec: ApplicantCreate, ctx: WriteCtx, session: SessionDep, services: ServicesDep
 ) -> ApplicantOut:
-    """Register an applicant under a verification level (default `basic`)."""
+    """Register an applicant under a verification level (default `basic`).
+
+    With `"submit": true` the applicant is submitted in the same request (see the submit
+    operation), so a level whose checks are all local answers with the decision."""
     row = services.applicants.create(session, ctx, spec)
     return applicant_out(services.applicants, session, row)
 
 
 @router.get("/applicants", response_model=PageOut[ApplicantOut], responses=responses(Forbidden))
-def list_applicants(
+async def list_applicants(
     ctx: ReadCtx,
-    session: SessionDep,
+    session: ReadSessionDep,
     services: ServicesDep,
     page: PageDep,
     status_: Annotated[Status | None, Query(alias="status")] = None,
@@ -107,8 +118,8 @@ def list_applicants(
     response_model=ApplicantOut,
     responses=responses(Forbidden, NotFound),
 )
-def get_applicant(
-    applicant_id: str, ctx: ReadCtx, session: SessionDep, services: ServicesDep
+async def get_applicant(
+    applicant_id: str, ctx: ReadCtx, session: ReadSessionDep, services: ServicesDep
 ) -> ApplicantOut:
     """Status, reasons with hints, and what is still missing."""
     return applicant_out(
@@ -143,8 +154,10 @@ def update_applicant(
 def submit_applicant(
     applicant_id: str, ctx: WriteCtx, session: SessionDep, services: ServicesDep
 ) -> ApplicantOut:
-    """Everything is provided: run the checks. The decision arrives as the webhook
-    `applicant.status_changed` (and on GET)."""
+    """Everything is provided: run the checks. When every check of the level is local (no
+    registry or bank lookup for this applicant) they run now and the response carries the
+    decision; otherwise they run in the background (status `submitted`, then `checking`).
+    Either way each status change arrives as the webhook `applicant.status_changed`."""
     row = services.applicants.submit(session, ctx, applicant_id)
     return applicant_out(services.applicants, session, row)
 
@@ -154,8 +167,8 @@ def submit_applicant(
     response_model=list[CheckOut],
     responses=responses(Forbidden, NotFound),
 )
-def list_checks(
-    applicant_id: str, ctx: ReadCtx, session: SessionDep, services: ServicesDep
+async def list_checks(
+    applicant_id: str, ctx: ReadCtx, session: ReadSessionDep, services: ServicesDep
 ) -> list[CheckOut]:
     """Every check of every attempt, with its outcome, codes and PII-free details."""
     row = services.applicants.get(session, ctx, applicant_id)
@@ -170,8 +183,8 @@ def list_checks(
     response_model=list[HistoryOut],
     responses=responses(Forbidden, NotFound),
 )
-def list_history(
-    applicant_id: str, ctx: ReadCtx, session: SessionDep, services: ServicesDep
+async def list_history(
+    applicant_id: str, ctx: ReadCtx, session: ReadSessionDep, services: ServicesDep
 ) -> list[HistoryOut]:
     """Every status change, who made it and why."""
     row = services.applicants.get(session, ctx, applicant_id)
@@ -195,7 +208,9 @@ def level_out(level: ResolvedLevel) -> LevelOut:
     tags=["verification levels"],
     responses=responses(Forbidden),
 )
-def list_levels(ctx: ReadCtx, session: SessionDep, services: ServicesDep) -> list[LevelOut]:
+async def list_levels(
+    ctx: ReadCtx, session: ReadSessionDep, services: ServicesDep
+) -> list[LevelOut]:
     """The latest version of every level (built-in defaults have version 0)."""
     return [level_out(lv) for lv in services.applicants.levels.all(session, ctx.tenant_id)]
 
@@ -206,7 +221,9 @@ def list_levels(ctx: ReadCtx, session: SessionDep, services: ServicesDep) -> lis
     tags=["verification levels"],
     responses=responses(Forbidden, NotFound),
 )
-def get_level(name: str, ctx: ReadCtx, session: SessionDep, services: ServicesDep) -> LevelOut:
+async def get_level(
+    name: str, ctx: ReadCtx, session: ReadSessionDep, services: ServicesDep
+) -> LevelOut:
     return level_out(services.applicants.levels.get(session, ctx.tenant_id, name))
 
 
@@ -297,8 +314,8 @@ class SandboxCode(BaseModel):
     tags=["phone verification"],
     responses=responses(Forbidden, NotFound),
 )
-def sandbox_code(
-    applicant_id: str, ctx: WriteCtx, session: SessionDep, services: ServicesDep
+async def sandbox_code(
+    applicant_id: str, ctx: WriteCtx, session: ReadSessionDep, services: ServicesDep
 ) -> SandboxCode:
     """Sandbox adapters only (404 otherwise): read the code back, as a test phone would."""
     platform = services.applicants.platform

@@ -14,6 +14,7 @@ from aegis.kyc.levels import DEFAULT_LEVELS, LevelPolicy
 from aegis.kyc.models import VerificationLevel
 from aegis.kyc.repository import LevelRepository
 from aegis.privacy.audit.service import AuditTrail
+from aegis.storage.db import transaction_cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,34 +26,47 @@ class ResolvedLevel:
 class LevelService:
     def __init__(self, audit: AuditTrail) -> None:
         self.audit = audit
-        self._pinned: dict[tuple[str, str, int], ResolvedLevel] = {}
+        self._by_id: dict[str, ResolvedLevel] = {}
 
     def resolve(
         self, session: Session, tenant_id: str, name: str, version: int | None = None
     ) -> ResolvedLevel:
-        if version is not None:
-            # A published version never changes, so it can be kept for the process's life.
-            cached = self._pinned.get((tenant_id, name, version))
-            if cached is not None:
-                return cached
-            resolved = self._resolve(session, tenant_id, name, version)
-            self._pinned[(tenant_id, name, version)] = resolved
-            return resolved
-        return self._resolve(session, tenant_id, name, None)
+        """The given version of a level, or its newest: one small query, then a cache.
 
-    def _resolve(
+        Within a transaction a level is looked up once. The process-wide cache is keyed by
+        the row's id: a published version never changes, and an id is never reused, even by
+        a version whose transaction was rolled back.
+        """
+        seen: dict[tuple[str, str, int | None], ResolvedLevel] = transaction_cache(
+            session, "levels"
+        )
+        resolved = seen.get((tenant_id, name, version))
+        if resolved is None:
+            resolved = self._lookup(session, tenant_id, name, version)
+            seen[(tenant_id, name, version)] = seen[(tenant_id, name, resolved.version)] = resolved
+        return resolved
+
+    def _lookup(
         self, session: Session, tenant_id: str, name: str, version: int | None
     ) -> ResolvedLevel:
         repo = LevelRepository(session, tenant_id)
-        row = repo.latest(name) if version is None else repo.version(name, version)
-        if row is not None:
-            return ResolvedLevel(LevelPolicy.model_validate(row.definition), row.version)
-        if name in DEFAULT_LEVELS and version in (None, 0):
-            return ResolvedLevel(DEFAULT_LEVELS[name], 0)
-        raise ValidationFailed(
-            f"unknown verification level {name!r}",
-            errors=[FieldError("#/level", "no such verification level", "unknown_level")],
-        )
+        pointer = repo.pointer(name, version)
+        if pointer is None:
+            if name in DEFAULT_LEVELS and version in (None, 0):
+                return ResolvedLevel(DEFAULT_LEVELS[name], 0)
+            raise ValidationFailed(
+                f"unknown verification level {name!r}",
+                errors=[FieldError("#/level", "no such verification level", "unknown_level")],
+            )
+        row_id, found = pointer
+        cached = self._by_id.get(row_id)
+        if cached is None:
+            row = repo.get(row_id)
+            assert row is not None
+            cached = self._by_id[row_id] = ResolvedLevel(
+                LevelPolicy.model_validate(row.definition), found
+            )
+        return cached
 
     def all(self, session: Session, tenant_id: str) -> list[ResolvedLevel]:
         names = sorted(set(DEFAULT_LEVELS) | set(LevelRepository(session, tenant_id).names()))
@@ -80,6 +94,9 @@ class LevelService:
                 created_at=utcnow(),
             )
         )
+        # Written now, so this transaction's later lookups (which do not flush) see it.
+        session.flush()
+        transaction_cache(session, "levels").pop((ctx.tenant_id, policy.name, None), None)
         self.audit.record(
             session,
             ctx,

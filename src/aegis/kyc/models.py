@@ -5,10 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from aegis.kit.models import TenantOwned, TimestampMixin
+from aegis.kit.models import TenantOwned, TimestampMixin, flush_order
 from aegis.kit.time import utcnow
 from aegis.privacy.registry import encrypted_columns
 from aegis.storage.db import Base, UTCDateTime
@@ -26,9 +36,27 @@ class VerificationLevel(TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+BLIND_INDEX_COLUMNS = (
+    "id_number_bidx",
+    "phone_bidx",
+    "email_bidx",
+    "card_bidx",
+    "device_bidx",
+    "ip_bidx",
+    "phone_prefix_bidx",
+    "email_domain_bidx",
+)
+
+
 @encrypted_columns("profile_enc")
 class Applicant(TenantOwned, TimestampMixin, Base):
     __tablename__ = "applicants"
+    # Duplicate and velocity lookups match a blind index within a tenant (and a time window):
+    # with single-column indexes the planner may walk the tenant's whole index instead.
+    __table_args__ = tuple(
+        Index(f"ix_applicants_tenant_{column}", "tenant_id", column, "created_at")
+        for column in BLIND_INDEX_COLUMNS
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(100), index=True, nullable=True)
@@ -49,15 +77,15 @@ class Applicant(TenantOwned, TimestampMixin, Base):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     next_review_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     # Blind indexes: exact duplicate lookups without decrypting anything.
-    id_number_bidx: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
-    phone_bidx: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
-    email_bidx: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
-    card_bidx: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
-    device_bidx: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    id_number_bidx: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    phone_bidx: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    email_bidx: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    card_bidx: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    device_bidx: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # Keyed hashes of where a registration came from, for velocity windows.
-    ip_bidx: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
-    phone_prefix_bidx: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
-    email_domain_bidx: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    ip_bidx: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    phone_prefix_bidx: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    email_domain_bidx: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ApplicantCheck(TenantOwned, Base):
@@ -65,6 +93,7 @@ class ApplicantCheck(TenantOwned, Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     applicant_id: Mapped[str] = mapped_column(String(40), ForeignKey("applicants.id"), index=True)
+    _applicant: Mapped[Applicant] = flush_order("Applicant")
     attempt: Mapped[int] = mapped_column(Integer)
     check: Mapped[str] = mapped_column(String(40))
     outcome: Mapped[str] = mapped_column(String(16))
@@ -78,6 +107,7 @@ class ApplicantDocument(TenantOwned, Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     applicant_id: Mapped[str] = mapped_column(String(40), ForeignKey("applicants.id"), index=True)
+    _applicant: Mapped[Applicant] = flush_order("Applicant")
     attempt: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(32))
     blob_id: Mapped[str] = mapped_column(String(40))
@@ -95,6 +125,7 @@ class ApplicantHistory(TenantOwned, Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     applicant_id: Mapped[str] = mapped_column(String(40), ForeignKey("applicants.id"), index=True)
+    _applicant: Mapped[Applicant] = flush_order("Applicant")
     from_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
     to_status: Mapped[str] = mapped_column(String(32))
     codes: Mapped[list[str]] = mapped_column(JSON)
@@ -110,6 +141,7 @@ class PhoneChallenge(TenantOwned, TimestampMixin, Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     applicant_id: Mapped[str] = mapped_column(String(40), ForeignKey("applicants.id"), index=True)
+    _applicant: Mapped[Applicant] = flush_order("Applicant")
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -119,6 +151,7 @@ class Review(TenantOwned, Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     applicant_id: Mapped[str] = mapped_column(String(40), ForeignKey("applicants.id"), index=True)
+    _applicant: Mapped[Applicant] = flush_order("Applicant")
     attempt: Mapped[int] = mapped_column(Integer)
     # pending -> claimed -> (awaiting_second ->) decided
     status: Mapped[str] = mapped_column(String(20), index=True)

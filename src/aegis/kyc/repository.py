@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import CompoundSelect, Select, bindparam, func, literal, or_, select, union_all
 
 from aegis.kit.pagination import Page, PageRequest
 from aegis.kit.repository import TenantRepository, paginate
@@ -20,6 +21,33 @@ from aegis.kyc.models import (
 )
 
 DUPLICATE_KEYS = ("id_number_bidx", "phone_bidx", "email_bidx", "card_bidx", "device_bidx")
+
+
+@cache
+def _duplicates_stmt(keys: tuple[str, ...]) -> CompoundSelect[Any]:
+    # Built once per combination of identifiers: building costs more than running it.
+    lookups = [
+        select(Applicant.id, literal(key).label("key"))
+        .where(
+            Applicant.tenant_id == bindparam("tenant_id"),
+            getattr(Applicant, key) == bindparam(key),
+            Applicant.id != bindparam("self_id"),
+        )
+        .limit(50)
+        .subquery()
+        for key in keys
+    ]
+    return union_all(*(select(q.c.id, q.c.key) for q in lookups)).order_by("id")
+
+
+@cache
+def _count_stmt(column: str) -> Select[Any]:
+    return select(func.count()).where(
+        Applicant.tenant_id == bindparam("tenant_id"),
+        getattr(Applicant, column) == bindparam("value"),
+        Applicant.created_at >= bindparam("since"),
+        Applicant.created_at <= bindparam("until"),
+    )
 
 
 class ApplicantRepository(TenantRepository[Applicant]):
@@ -46,37 +74,24 @@ class ApplicantRepository(TenantRepository[Applicant]):
         return self.paginate(stmt, page)
 
     def duplicates(self, applicant: Applicant) -> dict[str, list[str]]:
-        """Other applicants of the tenant sharing any blind-indexed identifier."""
+        """Other applicants of the tenant sharing any blind-indexed identifier.
+
+        One indexed lookup per identifier, joined with UNION ALL: an OR across columns
+        would leave the planner one index for all of them, the tenant's.
+        """
+        keys = tuple(k for k in DUPLICATE_KEYS if getattr(applicant, k) is not None)
+        if not keys:
+            return {}
+        params = {k: getattr(applicant, k) for k in keys}
+        params.update(tenant_id=self.tenant_id, self_id=applicant.id)
         found: dict[str, list[str]] = {}
-        conditions = []
-        for key in DUPLICATE_KEYS:
-            value = getattr(applicant, key)
-            if value is not None:
-                conditions.append(getattr(Applicant, key) == value)
-        if not conditions:
-            return found
-        stmt = (
-            select(Applicant.id, *(getattr(Applicant, k) for k in DUPLICATE_KEYS))
-            .where(Applicant.tenant_id == self.tenant_id, Applicant.id != applicant.id)
-            .where(or_(*conditions))
-            .order_by(Applicant.id)
-            .limit(50)
-        )
-        for row in self.session.execute(stmt):
-            other_id, values = row[0], row[1:]
-            for key, value in zip(DUPLICATE_KEYS, values, strict=True):
-                if value is not None and value == getattr(applicant, key):
-                    found.setdefault(key.removesuffix("_bidx"), []).append(other_id)
+        for other_id, key in self.session.execute(_duplicates_stmt(keys), params):
+            found.setdefault(key.removesuffix("_bidx"), []).append(other_id)
         return found
 
     def count_between(self, column: str, value: str, since: datetime, until: datetime) -> int:
-        stmt = select(func.count()).where(
-            Applicant.tenant_id == self.tenant_id,
-            getattr(Applicant, column) == value,
-            Applicant.created_at >= since,
-            Applicant.created_at <= until,
-        )
-        return int(self.session.scalar(stmt) or 0)
+        params = {"tenant_id": self.tenant_id, "value": value, "since": since, "until": until}
+        return int(self.session.scalar(_count_stmt(column), params) or 0)
 
     def due_for_reverification(
         self, *, now: datetime, expiry_before: Any, limit: int, after: str = ""
@@ -104,18 +119,25 @@ def tenants_with_approved(session: Any) -> list[str]:
 class LevelRepository(TenantRepository[VerificationLevel]):
     model = VerificationLevel
 
+    def pointer(self, name: str, version: int | None) -> tuple[str, int] | None:
+        """Id and version of the given (or the newest) version, without its definition."""
+        stmt = select(VerificationLevel.id, VerificationLevel.version).where(
+            VerificationLevel.tenant_id == self.tenant_id, VerificationLevel.name == name
+        )
+        if version is not None:
+            stmt = stmt.where(VerificationLevel.version == version)
+        stmt = stmt.order_by(VerificationLevel.version.desc()).limit(1)
+        # Levels are not written in the transactions that read them: no flush needed.
+        with self.session.no_autoflush:
+            row = self.session.execute(stmt).first()
+        return None if row is None else (row[0], row[1])
+
     def latest(self, name: str) -> VerificationLevel | None:
         stmt = (
             self._scoped()
             .where(VerificationLevel.name == name)
             .order_by(VerificationLevel.version.desc())
             .limit(1)
-        )
-        return self.session.scalars(stmt).first()
-
-    def version(self, name: str, version: int) -> VerificationLevel | None:
-        stmt = self._scoped().where(
-            VerificationLevel.name == name, VerificationLevel.version == version
         )
         return self.session.scalars(stmt).first()
 
@@ -130,6 +152,7 @@ class LevelRepository(TenantRepository[VerificationLevel]):
 
 class CheckRepository(TenantRepository[ApplicantCheck]):
     model = ApplicantCheck
+    append_only = True
 
     def for_applicant(self, applicant_id: str) -> list[ApplicantCheck]:
         stmt = self._scoped().where(ApplicantCheck.applicant_id == applicant_id)
@@ -152,6 +175,7 @@ class DocumentRepository(TenantRepository[ApplicantDocument]):
 
 class HistoryRepository(TenantRepository[ApplicantHistory]):
     model = ApplicantHistory
+    append_only = True
 
     def for_applicant(self, applicant_id: str) -> list[ApplicantHistory]:
         stmt = self._scoped().where(ApplicantHistory.applicant_id == applicant_id)

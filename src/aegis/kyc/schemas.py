@@ -136,6 +136,13 @@ class ApplicantCreate(Strict):
     ip_address: IPv4Address | IPv6Address | None = Field(
         None, description="The user's IP address as you saw it."
     )
+    submit: bool = Field(
+        False,
+        description=(
+            "Submit at once, as `POST /v1/applicants/{id}/submit` would: for a level whose"
+            " steps are all in this request. If a step is missing, nothing is created (409)."
+        ),
+    )
 
 
 class ApplicantUpdate(Strict):

@@ -14,6 +14,7 @@ from aegis.errors import FieldError, InvalidState, NotFound, ValidationFailed
 from aegis.ids import new_id
 from aegis.kit.pagination import Page, PageRequest
 from aegis.kit.time import utcnow
+from aegis.kyc.checking import ACTOR, conclude, local_checks, needs_worker
 from aegis.kyc.levels import LevelPolicy, Step
 from aegis.kyc.levels_service import LevelService
 from aegis.kyc.models import Applicant, ApplicantHistory
@@ -248,6 +249,8 @@ class ApplicantService:
             details={"level": row.level, "level_version": row.level_version},
         )
         self.transition(session, row, Status.COLLECTING, actor=ctx.actor_ref, ctx=ctx)
+        if spec.submit:
+            self._submit(session, ctx, row)
         return row
 
     def update(
@@ -314,6 +317,11 @@ class ApplicantService:
 
     def submit(self, session: Session, ctx: Ctx, applicant_id: str) -> Applicant:
         row = self.get(session, ctx, applicant_id)
+        self._submit(session, ctx, row)
+        return row
+
+    def _submit(self, session: Session, ctx: Ctx, row: Applicant) -> None:
+        """Start an attempt; decide at once when every check is local, else hand it to a job."""
         status = Status(row.status)
         if status not in SUBMITTABLE:
             raise InvalidState(f"an applicant in status {status.value} cannot be submitted")
@@ -331,14 +339,18 @@ class ApplicantService:
             row.attempt += 1
         row.submitted_at = utcnow()
         self.transition(session, row, Status.SUBMITTED, actor=ctx.actor_ref, ctx=ctx)
-        enqueue(
-            session,
-            RUN_CHECKS_JOB,
-            {"applicant_id": row.id, "attempt": row.attempt},
-            tenant_id=row.tenant_id,
-            dedupe_key=f"{RUN_CHECKS_JOB}:{row.id}:{row.attempt}",
-        )
-        return row
+        profile = self.profile(row)
+        if needs_worker(level, profile):
+            enqueue(
+                session,
+                RUN_CHECKS_JOB,
+                {"applicant_id": row.id, "attempt": row.attempt},
+                tenant_id=row.tenant_id,
+                dedupe_key=f"{RUN_CHECKS_JOB}:{row.id}:{row.attempt}",
+            )
+            return
+        self.transition(session, row, Status.CHECKING, actor=ACTOR)
+        conclude(self, session, row, level, local_checks(session, row, level, profile))
 
     def next_review_at(self, level: LevelPolicy, risk: str) -> datetime:
         days: int = getattr(level.thresholds.periodic_review_days, risk, 365)

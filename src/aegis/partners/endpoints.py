@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from aegis.api.deps import AdminCtx, PageDep, ReadCtx, ServicesDep, SessionDep
+from aegis.api.deps import AdminCtx, PageDep, ReadCtx, ReadSessionDep, ServicesDep, SessionDep
 from aegis.errors import Forbidden, InvalidState, NotFound, responses
 from aegis.kit.pagination import PageOut, page_out
 from aegis.kit.time import utcnow
@@ -49,7 +49,7 @@ def key_out(key: ApiKey) -> ApiKeyOut:
 
 
 @router.get("/tenant", response_model=TenantOut, responses=responses(Forbidden))
-def get_tenant(ctx: ReadCtx, session: SessionDep, services: ServicesDep) -> TenantOut:
+async def get_tenant(ctx: ReadCtx, session: ReadSessionDep, services: ServicesDep) -> TenantOut:
     """The caller's own tenant and its settings."""
     return tenant_out(services.tenants.get(session, ctx.tenant_id))
 
@@ -79,8 +79,8 @@ def issue_key(
 
 
 @router.get("/api-keys", response_model=PageOut[ApiKeyOut], responses=responses(Forbidden))
-def list_keys(
-    ctx: AdminCtx, session: SessionDep, services: ServicesDep, page: PageDep
+async def list_keys(
+    ctx: AdminCtx, session: ReadSessionDep, services: ServicesDep, page: PageDep
 ) -> PageOut[ApiKeyOut]:
     """The tenant's keys, newest first (hashes and secrets are never returned)."""
     result = services.api_keys.list_page(session, ctx.tenant_id, page)
@@ -90,7 +90,9 @@ def list_keys(
 @router.get(
     "/api-keys/{key_id}", response_model=ApiKeyOut, responses=responses(Forbidden, NotFound)
 )
-def get_key(key_id: str, ctx: AdminCtx, session: SessionDep, services: ServicesDep) -> ApiKeyOut:
+async def get_key(
+    key_id: str, ctx: AdminCtx, session: ReadSessionDep, services: ServicesDep
+) -> ApiKeyOut:
     return key_out(services.api_keys.get(session, ctx.tenant_id, key_id))
 
 

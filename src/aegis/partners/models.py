@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from aegis.kit.models import TenantOwned, TimestampMixin
+from aegis.kit.models import TenantOwned, TimestampMixin, flush_order
 from aegis.storage.db import Base, UTCDateTime
 
 
@@ -38,4 +38,5 @@ class ApiKey(TenantOwned, TimestampMixin, Base):
     rotated_from: Mapped[str | None] = mapped_column(
         String(40), ForeignKey("api_keys.id"), nullable=True
     )
+    _rotated_from: Mapped[ApiKey | None] = flush_order("ApiKey", remote_side="ApiKey.id")
     created_by: Mapped[str] = mapped_column(String(64))

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Response, UploadFile, status
 from pydantic import BaseModel, ConfigDict
 
-from aegis.api.deps import ReadCtx, ServicesDep, SessionDep, require
+from aegis.api.deps import ReadCtx, ReadSessionDep, ServicesDep, SessionDep, require
 from aegis.auth.context import Ctx, Scope
 from aegis.errors import Forbidden, InvalidState, NotFound, PayloadTooLarge, responses
 from aegis.kyc.documents.files import UPLOAD_ERRORS, DocumentKind, UploadLimits, process_upload
@@ -63,8 +63,8 @@ def upload_document(
 
 
 @router.get("", response_model=list[DocumentOut], responses=responses(Forbidden, NotFound))
-def list_documents(
-    applicant_id: str, ctx: ReadCtx, session: SessionDep, services: ServicesDep
+async def list_documents(
+    applicant_id: str, ctx: ReadCtx, session: ReadSessionDep, services: ServicesDep
 ) -> list[DocumentOut]:
     return [document_out(d) for d in services.documents.list_for(session, ctx, applicant_id)]
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from aegis.api.deps import PageDep, ServicesDep, SessionDep, require
+from aegis.api.deps import PageDep, ReadSessionDep, ServicesDep, SessionDep, require
 from aegis.auth.context import Ctx, Scope
 from aegis.errors import Conflict, Forbidden, InvalidState, NotFound, responses
 from aegis.kit.pagination import PageOut, page_out
@@ -77,9 +77,9 @@ def review_out(review: Review, sla_hours: int = 24) -> ReviewOut:
 
 
 @router.get("", response_model=PageOut[ReviewOut], responses=responses(Forbidden))
-def review_queue(
+async def review_queue(
     ctx: ReviewerCtx,
-    session: SessionDep,
+    session: ReadSessionDep,
     services: ServicesDep,
     page: PageDep,
     status: Annotated[

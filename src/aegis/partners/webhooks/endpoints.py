@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from aegis.api.deps import AdminCtx, PageDep, ServicesDep, SessionDep
+from aegis.api.deps import AdminCtx, PageDep, ReadSessionDep, ServicesDep, SessionDep
 from aegis.errors import Forbidden, InvalidState, NotFound, responses
 from aegis.kit.pagination import PageOut, page_out
 from aegis.partners.webhooks.models import (
@@ -63,8 +63,8 @@ def create_endpoint(
 @router.get(
     "/webhook-endpoints", response_model=PageOut[EndpointOut], responses=responses(Forbidden)
 )
-def list_endpoints(
-    ctx: AdminCtx, session: SessionDep, services: ServicesDep, page: PageDep
+async def list_endpoints(
+    ctx: AdminCtx, session: ReadSessionDep, services: ServicesDep, page: PageDep
 ) -> PageOut[EndpointOut]:
     result = services.webhooks.list_page(session, ctx, page)
     return page_out(result, endpoint_out)
@@ -75,8 +75,8 @@ def list_endpoints(
     response_model=EndpointOut,
     responses=responses(Forbidden, NotFound),
 )
-def get_endpoint(
-    endpoint_id: str, ctx: AdminCtx, session: SessionDep, services: ServicesDep
+async def get_endpoint(
+    endpoint_id: str, ctx: AdminCtx, session: ReadSessionDep, services: ServicesDep
 ) -> EndpointOut:
     return endpoint_out(services.webhooks.get(session, ctx, endpoint_id))
 
@@ -141,9 +141,9 @@ def send_test(
 
 
 @router.get("/webhook-events", response_model=PageOut[EventOut], responses=responses(Forbidden))
-def list_events(
+async def list_events(
     ctx: AdminCtx,
-    session: SessionDep,
+    session: ReadSessionDep,
     services: ServicesDep,
     page: PageDep,
     type: Annotated[str | None, Query(max_length=80, description="Only this event type.")] = None,
@@ -155,16 +155,18 @@ def list_events(
 @router.get(
     "/webhook-events/{event_id}", response_model=EventOut, responses=responses(Forbidden, NotFound)
 )
-def get_event(event_id: str, ctx: AdminCtx, session: SessionDep, services: ServicesDep) -> EventOut:
+async def get_event(
+    event_id: str, ctx: AdminCtx, session: ReadSessionDep, services: ServicesDep
+) -> EventOut:
     return event_out(services.webhooks.get_event(session, ctx, event_id))
 
 
 @router.get(
     "/webhook-deliveries", response_model=PageOut[DeliveryOut], responses=responses(Forbidden)
 )
-def list_deliveries(
+async def list_deliveries(
     ctx: AdminCtx,
-    session: SessionDep,
+    session: ReadSessionDep,
     services: ServicesDep,
     page: PageDep,
     event_id: Annotated[str | None, Query(max_length=40)] = None,
@@ -183,8 +185,8 @@ def list_deliveries(
     response_model=DeliveryDetail,
     responses=responses(Forbidden, NotFound),
 )
-def get_delivery(
-    delivery_id: str, ctx: AdminCtx, session: SessionDep, services: ServicesDep
+async def get_delivery(
+    delivery_id: str, ctx: AdminCtx, session: ReadSessionDep, services: ServicesDep
 ) -> DeliveryDetail:
     """One delivery with every attempt."""
     row, attempts = services.webhooks.get_delivery(session, ctx, delivery_id)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from aegis.kit.models import TenantOwned, TimestampMixin
+from aegis.kit.models import TenantOwned, TimestampMixin, flush_order
 from aegis.kit.time import utcnow
 from aegis.privacy.registry import encrypted_columns
 from aegis.storage.db import Base, UTCDateTime
@@ -49,9 +49,11 @@ class WebhookDelivery(TenantOwned, TimestampMixin, Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(40), ForeignKey("webhook_events.id"), index=True)
+    _event: Mapped[WebhookEvent] = flush_order("WebhookEvent")
     endpoint_id: Mapped[str] = mapped_column(
         String(40), ForeignKey("webhook_endpoints.id"), index=True
     )
+    _endpoint: Mapped[WebhookEndpoint] = flush_order("WebhookEndpoint")
     # pending -> succeeded | failed (retries exhausted); pending again on manual redelivery.
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -71,6 +73,7 @@ class WebhookAttempt(TenantOwned, Base):
     delivery_id: Mapped[str] = mapped_column(
         String(40), ForeignKey("webhook_deliveries.id"), index=True
     )
+    _delivery: Mapped[WebhookDelivery] = flush_order("WebhookDelivery")
     attempt: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     duration_ms: Mapped[int] = mapped_column(Integer)

@@ -26,11 +26,14 @@ class EndpointRepository(TenantRepository[WebhookEndpoint]):
         stmt = self._scoped().where(
             WebhookEndpoint.enabled.is_(True), WebhookEndpoint.deleted_at.is_(None)
         )
-        return list(self.session.scalars(stmt))
+        # Asked while a transaction emits events: its pending rows are not endpoints.
+        with self.session.no_autoflush:
+            return list(self.session.scalars(stmt))
 
 
 class EventRepository(TenantRepository[WebhookEvent]):
     model = WebhookEvent
+    append_only = True
 
     def list_typed(self, page: PageRequest, event_type: str | None) -> Page[WebhookEvent]:
         stmt = self._scoped()
@@ -41,6 +44,7 @@ class EventRepository(TenantRepository[WebhookEvent]):
 
 class DeliveryRepository(TenantRepository[WebhookDelivery]):
     model = WebhookDelivery
+    append_only = True
 
     def filtered(
         self,

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from aegis.api.deps import AdminCtx, PageDep, SessionDep
+from aegis.api.deps import AdminCtx, PageDep, ReadSessionDep
 from aegis.errors import Forbidden, responses
 from aegis.kit.pagination import PageOut
 from aegis.privacy.audit.repository import AuditRepository
@@ -30,9 +30,9 @@ class AuditEventOut(BaseModel):
 
 
 @router.get("/audit-events", response_model=PageOut[AuditEventOut], responses=responses(Forbidden))
-def list_audit_events(
+async def list_audit_events(
     ctx: AdminCtx,
-    session: SessionDep,
+    session: ReadSessionDep,
     page: PageDep,
     target_id: Annotated[str | None, Query(max_length=80, description="Only this record.")] = None,
 ) -> PageOut[AuditEventOut]:

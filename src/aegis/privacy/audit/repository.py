@@ -14,6 +14,7 @@ from aegis.kit.pagination import Page, PageRequest
 from aegis.kit.repository import paginate
 from aegis.privacy.audit.chain import GENESIS
 from aegis.privacy.audit.models import AuditEvent, AuditHead
+from aegis.storage.db import append_later
 
 
 class AuditRepository:
@@ -28,7 +29,10 @@ class AuditRepository:
         the whole database is already ours.
         """
         stmt = select(AuditHead).where(AuditHead.chain == chain).with_for_update()
-        head = self.session.scalars(stmt).one_or_none()
+        # Nothing pending changes the head row: flushing now would only split the
+        # transaction's inserts into more statements.
+        with self.session.no_autoflush:
+            head = self.session.scalars(stmt).one_or_none()
         if head is None:
             dialect = self.session.get_bind().dialect.name
             ins: Any = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -39,8 +43,9 @@ class AuditRepository:
         return head
 
     def append(self, event: AuditEvent, head: AuditHead) -> None:
-        """Queue the record and move the head; both are written at the next flush."""
-        self.session.add(event)
+        """Queue the record and move the head; both are written before the next query or
+        the commit (the record as an append-only row)."""
+        append_later(self.session, event)
         head.seq, head.hash = event.seq, event.hash
 
     def chains(self) -> list[str]:
