@@ -57,21 +57,21 @@ LEVEL = {
 # Each wrk thread numbers its own applicants from a base of its own; ric() mirrors
 # tests/kyc/ids.py: a valid Beijing resident ID whose birth date is the applicant's.
 WRK_LUA = r"""
-local counter = 0
-local base = 0
+counter = 0
+base = 0  -- set per thread by setup()
 local threads = {}
 local WEIGHTS = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
 local CHECK = "10X98765432"
 
 function setup(thread)
-  thread:set("base", (#threads + 1) * 2000000)
+  thread:set("base", {OFFSET} + (table.getn(threads) + 1) * 2000000)
   table.insert(threads, thread)
 end
 
 local function ric(seq)
-  local year = 1950 + (seq // 336000) % 50
-  local month = (seq // 1000) % 12 + 1
-  local day = (seq // 12000) % 28 + 1
+  local year = 1950 + math.floor(seq / 336000) % 50
+  local month = math.floor(seq / 1000) % 12 + 1
+  local day = math.floor(seq / 12000) % 28 + 1
   local body = string.format("110105%04d%02d%02d%03d", year, month, day, seq % 1000)
   local total = 0
   for i = 1, 17 do total = total + tonumber(body:sub(i, i)) * WEIGHTS[i] end
@@ -93,17 +93,17 @@ request = function()
     '"consent":{"accepted":true,"terms_version":"2026-01"},' ..
     '"ip_address":"10.%d.%d.%d"}',
     seq, seq, dob, seq, seq % 100000000, seq, id_number,
-    (seq // 65536) % 256, (seq // 256) % 256, seq % 256)
+    math.floor(seq / 65536) % 256, math.floor(seq / 256) % 256, seq % 256)
   return wrk.format("POST", "/v1/applicants", {
-    ["Authorization"] = "Bearer %s",
+    ["Authorization"] = "Bearer {KEY}",
     ["Content-Type"] = "application/json",
   }, body)
 end
 
 done = function(summary, latency, requests)
   io.write(string.format(
-    '{"requests": %%d, "duration_us": %%d, "non_2xx": %%d, "socket_errors": %%d, ' ..
-    '"p50_us": %%d, "p90_us": %%d, "p99_us": %%d, "max_us": %%d, "mean_us": %%.1f}\n',
+    '{"requests": %d, "duration_us": %d, "non_2xx": %d, "socket_errors": %d, ' ..
+    '"p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d, "mean_us": %.1f}\n',
     summary.requests, summary.duration, summary.errors.status,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
     latency:percentile(50), latency:percentile(90), latency:percentile(99),
@@ -128,15 +128,20 @@ def free_port() -> int:
 
 
 def run_wrk(
-    base: str, key: str, seconds: float, connections: int, threads: int, lua: Path
+    base: str, key: str, seconds: float, connections: int, threads: int, lua: Path, offset: int
 ) -> dict[str, Any]:
-    lua.write_text(WRK_LUA % key, encoding="utf-8")
+    """``offset`` keeps the applicants of each run apart (else they are duplicates)."""
+    script = WRK_LUA.replace("{KEY}", key).replace("{OFFSET}", str(offset))
+    lua.write_text(script, encoding="utf-8")
+    duration = f"-d{max(1, round(seconds))}s"  # wrk takes whole seconds
     out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "-s", str(lua), base],
+        ["wrk", f"-t{threads}", f"-c{connections}", duration, "-s", str(lua), base],
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
+    if out.returncode != 0:
+        raise RuntimeError(f"wrk failed: {out.stdout[-500:]} {out.stderr[-500:]}")
     line = [x for x in out.stdout.splitlines() if x.startswith("{")][-1]
     raw: dict[str, Any] = json.loads(line)
     return raw
@@ -207,11 +212,13 @@ def main() -> None:
         r.raise_for_status()
         threads = min(2, args.connections)
         log(f"warm-up {args.warmup}s")
-        warm = run_wrk(base, key, args.warmup, args.connections, threads, data / "warm.lua")
+        warm = run_wrk(base, key, args.warmup, args.connections, threads, data / "warm.lua", 0)
         log(f"measuring {args.seconds}s, {args.connections} connections")
         cpu_before = group_cpu_seconds(server.pid)
         load_before = os.getloadavg()[0]
-        raw = run_wrk(base, key, args.seconds, args.connections, threads, data / "run.lua")
+        raw = run_wrk(
+            base, key, args.seconds, args.connections, threads, data / "run.lua", 50_000_000
+        )
         server_cpu = group_cpu_seconds(server.pid) - cpu_before
         load_after = os.getloadavg()[0]
         statuses = count_statuses(base, key)

@@ -23,7 +23,7 @@ from aegis.services import Services
 
 PROBLEM_REF = "#/components/schemas/Problem"
 # Multipart uploads get their own, larger body limit.
-UPLOAD_PATHS = re.compile(r"^/v1/applicants/[^/]+/documents$")
+UPLOAD_PATHS = re.compile(r"^/v1/applicants/[^/]+/(documents|liveness/[^/]+)$")
 DESCRIPTION = """
 Identity verification (KYC) and payment risk control.
 

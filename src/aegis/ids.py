@@ -28,6 +28,8 @@ PREFIXES = frozenset(
         "ahs",
         "otp",
         "rev",
+        "fce",
+        "lvc",
     }
 )
 

@@ -13,6 +13,7 @@ import sys
 from collections.abc import MutableMapping
 from typing import Any
 
+import orjson
 import structlog
 
 from aegis.ids import PREFIXES
@@ -79,6 +80,11 @@ def redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Mutable
     return event
 
 
+def _dumps(event: Any, **_: Any) -> str:
+    # orjson: a log line per request, several times faster than the json module.
+    return orjson.dumps(event, default=str).decode()
+
+
 def configure_logging(level: str = "INFO", *, json: bool = True, stream: Any = None) -> None:
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -89,7 +95,9 @@ def configure_logging(level: str = "INFO", *, json: bool = True, stream: Any = N
         redact,
     ]
     renderer: Any = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer(serializer=_dumps)
+        if json
+        else structlog.dev.ConsoleRenderer(colors=False)
     )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],

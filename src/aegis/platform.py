@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -19,6 +19,9 @@ from aegis.queue.transport import JobQueue, build_huey
 from aegis.storage import migrate
 from aegis.storage.blobs import LocalBlobStore
 from aegis.storage.db import Database, make_engine
+
+if TYPE_CHECKING:
+    from aegis.kyc.faces.index import FaceIndex
 
 
 @dataclass
@@ -36,6 +39,18 @@ class Platform:
     kyc: KycAdapters = field(init=False)
     # Tests and embedders may swap the HTTP transport used for webhook deliveries.
     webhook_transport: httpx.BaseTransport | None = None
+    _faces: Any = field(default=None, init=False, repr=False)
+
+    @property
+    def faces(self) -> FaceIndex:
+        """The tenants' selfie faces, for duplicate-face search (built on first use, so
+        processes that never compare faces never load NumPy)."""
+        if self._faces is None:
+            from aegis.kyc.faces.index import FaceIndex
+
+            self._faces = FaceIndex(self.vault)
+        face_index: FaceIndex = self._faces
+        return face_index
 
     @classmethod
     def build(

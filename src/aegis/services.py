@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from aegis.contacts.service import ContactService
 from aegis.kyc.documents.service import DocumentService
+from aegis.kyc.faces.liveness import LivenessService
 from aegis.kyc.phone import PhoneVerificationService
 from aegis.kyc.review.service import ReviewService
 from aegis.kyc.service import ApplicantService
@@ -23,6 +24,7 @@ class Services:
     applicants: ApplicantService
     reviews: ReviewService
     documents: DocumentService
+    liveness: LivenessService
     phone: PhoneVerificationService
 
     @classmethod
@@ -32,6 +34,7 @@ class Services:
             applicants=applicants,
             reviews=ReviewService(applicants),
             documents=DocumentService(applicants),
+            liveness=LivenessService(applicants),
             phone=PhoneVerificationService(applicants),
             tenants=TenantService(platform.audit),
             api_keys=ApiKeyService(platform.audit, AuthCache(platform.settings.auth_cache_seconds)),

@@ -78,6 +78,19 @@ class Flow:
         assert r.status_code == 201, r.text
         return dict(r.json())
 
+    def documents_to_review(self, level: str = "standard") -> None:
+        """Publish the tenant's own ``level``, sending every image-check failure to a
+        reviewer: these tests upload plain colour fields, which the real document and face
+        checks would send back for resubmission."""
+        h = self.tenant.headers
+        current = self.client.get(f"/v1/verification-levels/{level}", headers=h).json()
+        if current.get("outcomes", {}).get("documents") == "review":
+            return
+        policy = {k: v for k, v in current.items() if k not in ("version",)}
+        policy["outcomes"] = {**policy.get("outcomes", {}), "documents": "review"}
+        r = self.client.post("/v1/verification-levels", headers=h, json=policy)
+        assert r.status_code == 201, r.text
+
     def verify_phone(self, applicant_id: str) -> None:
         h = self.tenant.headers
         r = self.client.post(f"/v1/applicants/{applicant_id}/phone-verification", headers=h)

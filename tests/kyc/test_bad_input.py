@@ -117,6 +117,7 @@ def without(data: dict[str, Any], *path: str) -> dict[str, Any]:
 
 def in_review(flow: Flow, client: TestClient, tenant: TenantHandle, seq: int) -> tuple[str, str]:
     """A standard-level applicant waiting for a reviewer: (applicant id, review id)."""
+    flow.documents_to_review()
     a = flow.create(
         level="standard",
         profile={

@@ -60,6 +60,7 @@ def applicant_file(tmp_path: Path, name: str = "applicant.json", **overrides: An
 
 
 def in_review(flow: Flow, seq: int, level: str = "standard") -> str:
+    flow.documents_to_review(level)
     a = flow.create(
         level=level,
         profile={

@@ -49,6 +49,7 @@ def test_rejected_with_reasons(flow: Flow, receiver: Receiver) -> None:
 def test_in_review_then_approved_by_reviewer(
     flow: Flow, client: TestClient, tenant: TenantHandle
 ) -> None:
+    flow.documents_to_review()
     a = flow.create(level="standard")
     flow.verify_phone(a["id"])
     assert flow.get(a["id"])["missing_steps"] == ["document", "selfie"]
@@ -91,6 +92,7 @@ def test_four_eyes(
         json={"name": "second reviewer", "scopes": ["kyc:review"]},
     ).json()
     other = {"Authorization": f"Bearer {second['secret']}"}
+    flow.documents_to_review("enhanced")
     a = flow.create(level="enhanced")
     flow.verify_phone(a["id"])
     for kind in ("passport", "selfie", "proof_of_address"):

@@ -92,6 +92,32 @@ def test_decided_applicant_checks_and_history(
     )
 
 
+def test_liveness_challenges(
+    flow: Flow, client: TestClient, tenant: TenantHandle, other_tenant: TenantHandle
+) -> None:
+    owner_applicant = flow.create(profile=_profile(13))
+    intruder_applicant = flow_for(flow, other_tenant).create(profile=_profile(14))
+    base = f"/v1/applicants/{owner_applicant['id']}/liveness"
+    mine = f"/v1/applicants/{intruder_applicant['id']}/liveness"
+
+    def create(owner: TenantHandle) -> str:
+        return str(client.post(base, headers=owner.headers).json()["id"])
+
+    assert_tenant_isolation(
+        client,
+        tenant,
+        other_tenant,
+        create=create,
+        probes=(
+            Probe("GET", base + "/{id}"),
+            Probe("POST", base),
+            # The intruder's own applicant with the owner's challenge id: still nothing.
+            Probe("GET", mine + "/{id}"),
+        ),
+        read_back=base + "/{id}",
+    )
+
+
 def test_documents_and_their_content(
     flow: Flow, client: TestClient, tenant: TenantHandle, other_tenant: TenantHandle
 ) -> None:
@@ -142,6 +168,7 @@ def test_reviews(
 
     def create(owner: TenantHandle) -> str:
         f = flow_for(flow, owner)
+        f.documents_to_review()
         a = f.create(level="standard", profile=_profile(5))
         f.verify_phone(a["id"])
         f.upload(a["id"], "passport")

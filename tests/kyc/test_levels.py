@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from aegis.checks.result import CheckResult, Outcome
 from aegis.errors import InvalidState
 from aegis.kyc.levels import DEFAULT_LEVELS, Check, LevelPolicy, Step
+from aegis.kyc.media_steps import MEDIA_CHECK_STEPS
 from aegis.kyc.models import Applicant, ApplicantHistory, VerificationLevel
-from aegis.kyc.policy import CHECK_STEPS, Decision, Verdict, decide
+from aegis.kyc.policy import CHECK_GROUPS, CHECK_STEPS, Decision, Verdict, decide
 from aegis.kyc.reasons import REASONS, Severity
 from aegis.kyc.service import ApplicantService
 from aegis.kyc.states import EDITABLE, SUBMITTABLE, TRANSITIONS, Status, ensure_transition
@@ -348,7 +349,7 @@ def test_outcome_overrides() -> None:
 
 
 def test_unknown_check_redoes_identity_data_and_unknown_codes_are_refused() -> None:
-    d = decide(BASIC, [CheckResult.failed("liveness", "PHONE_INVALID")], attempts_left=1)
+    d = decide(BASIC, [CheckResult.failed("palm_print", "PHONE_INVALID")], attempts_left=1)
     assert d.verdict is Verdict.RESUBMIT and d.resubmit_steps == ("identity_data",)
     with pytest.raises(KeyError, match="undocumented reason code"):
         decide(BASIC, [CheckResult.failed("id_number", "NOT_A_REAL_CODE")], attempts_left=1)
@@ -357,7 +358,16 @@ def test_unknown_check_redoes_identity_data_and_unknown_codes_are_refused() -> N
 def test_every_check_maps_to_a_real_step() -> None:
     steps = {s.value for s in Step}
     assert set(CHECK_STEPS.values()) <= steps
-    assert set(CHECK_STEPS) <= {c.value for c in Check}
+    assert set(CHECK_STEPS) <= {c.value for c in Check} | set(MEDIA_CHECK_STEPS)
+    # A level's `documents` outcome governs every image check.
+    assert all(CHECK_GROUPS[name] is Check.DOCUMENTS for name in MEDIA_CHECK_STEPS)
+
+
+def test_documents_outcome_covers_every_image_check() -> None:
+    manual = BASIC.model_copy(update={"outcomes": {Check.DOCUMENTS: "review"}})
+    failed = [CheckResult.failed("face_match", "FACE_MISMATCH")]
+    assert decide(BASIC, failed, attempts_left=3).resubmit_steps == ("selfie",)
+    assert decide(manual, failed, attempts_left=3).verdict is Verdict.REVIEW
 
 
 CHECK_NAMES = [c.value for c in Check]

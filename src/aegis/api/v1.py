@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from aegis.contacts.endpoints import router as contacts
 from aegis.kyc.documents.endpoints import router as documents
 from aegis.kyc.endpoints import router as applicants
+from aegis.kyc.faces.endpoints import router as liveness
 from aegis.kyc.review.endpoints import router as reviews
 from aegis.partners.endpoints import router as partners
 from aegis.partners.webhooks.endpoints import router as webhooks
@@ -16,6 +17,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     contacts,
     applicants,
     documents,
+    liveness,
     reviews,
     webhooks,
     audit,

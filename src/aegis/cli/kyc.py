@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from aegis.auth.context import Actor, Ctx, Scope
 from aegis.cli.context import open_platform
 from aegis.cli.output import emit, fail
+from aegis.cli.verify import verify as verify_cmd
 from aegis.errors import AegisError
 from aegis.kit.pagination import PageRequest
 from aegis.kyc.schemas import ApplicantCreate
@@ -154,3 +155,6 @@ def reverify(as_json: JsonOpt = False) -> None:
     platform = open_platform(as_json=as_json)
     counts = scan(Services.build(platform).applicants)
     emit(counts, as_json=as_json, human=", ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+kyc_app.command("verify")(verify_cmd)

@@ -1,10 +1,16 @@
-"""``aegis``: serve, worker, db, tenants, keys, audit."""
+"""``aegis``: serve, worker, db, tenants, keys, audit, kyc, face, document."""
 
 from __future__ import annotations
 
+import os
+
 import typer
 
-from aegis.cli import admin, kyc, runtime
+from aegis.cli import admin, document, face, kyc, runtime
+
+# Tesseract's OpenMP threads gain nothing on document crops and, beside other work, cost
+# up to twice the time; an operator may still set another value.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 app = typer.Typer(
     name="aegis",
@@ -19,6 +25,8 @@ app.add_typer(admin.tenants_app, name="tenants")
 app.add_typer(admin.keys_app, name="keys")
 app.add_typer(admin.audit_app, name="audit")
 app.add_typer(kyc.kyc_app, name="kyc")
+app.add_typer(face.face_app, name="face")
+app.add_typer(document.document_app, name="document")
 
 
 if __name__ == "__main__":

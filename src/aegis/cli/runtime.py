@@ -72,13 +72,17 @@ def _cli_actor() -> Actor:
 
 def _refuse_bad_configuration(settings: Settings) -> None:
     """Fail before uvicorn starts, with one line instead of a worker's traceback."""
+    from aegis.checks.document.mrz_reader import MrzModelError, MrzReaderConfig
     from aegis.kyc.adapters import AdapterConfigError, KycAdapters
     from aegis.privacy.master_key import MasterKeyError, load_master_key
 
     try:
         load_master_key(settings)
         KycAdapters.from_settings(settings)
-    except (MasterKeyError, AdapterConfigError) as exc:
+        MrzReaderConfig(
+            tessdata_dir=settings.mrz_tessdata_dir, language=settings.mrz_language
+        ).check_model()
+    except (MasterKeyError, AdapterConfigError, MrzModelError) as exc:
         err.print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False)
         raise typer.Exit(2) from None
 

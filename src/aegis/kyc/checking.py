@@ -20,7 +20,7 @@ from aegis.checks.registry.registry import RegistryRequest, check_registry, look
 from aegis.checks.result import CheckResult
 from aegis.ids import new_id
 from aegis.kit.time import utcnow
-from aegis.kyc.levels import Check, LevelPolicy
+from aegis.kyc.levels import Check, LevelPolicy, Step
 from aegis.kyc.models import Applicant, ApplicantCheck
 from aegis.kyc.policy import Decision, Verdict, decide
 from aegis.kyc.repository import CheckRepository
@@ -63,10 +63,6 @@ def data_checks(
         )
     if Check.EMAIL in checks:
         out.append(check_email_domain(profile["email"]))
-    if Check.DOCUMENTS in checks:
-        # Reading and judging documents (OCR, MRZ, faces) is not wired in yet: until it
-        # is, a person looks at every uploaded document instead of nobody.
-        out.append(CheckResult.review("documents", "MANUAL_REVIEW_REQUIRED", automated=False))
     if Check.SANCTIONS in checks:
         out.append(CheckResult.review("sanctions", "SANCTIONS_SCREENING_REQUIRED", automated=False))
     return out
@@ -74,7 +70,10 @@ def data_checks(
 
 def needs_worker(level: LevelPolicy, profile: dict[str, Any]) -> bool:
     """Whether a check of this level calls an outside party (the registry, the bank) for
-    this applicant: such checks wait, retry and must not hold a request or a transaction."""
+    this applicant, or reads images (OCR, faces): such checks take seconds, wait or retry,
+    and must not hold a request or a transaction."""
+    if Check.DOCUMENTS in level.checks or Step.LIVENESS in level.steps:
+        return True
     registry = (
         Check.REGISTRY in level.checks
         and profile["id_country"] == "CN"

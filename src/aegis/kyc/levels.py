@@ -21,6 +21,7 @@ class Step(StrEnum):
     SELFIE = "selfie"
     PROOF_OF_ADDRESS = "proof_of_address"
     SANCTIONS = "sanctions"
+    LIVENESS = "liveness"  # an answered active-liveness challenge (opt-in for a level)
 
 
 class Check(StrEnum):

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from aegis.checks.result import CheckResult, Outcome
 from aegis.kyc.levels import Check, LevelPolicy
+from aegis.kyc.media_steps import MEDIA_CHECK_STEPS
 from aegis.kyc.reasons import Severity, reason
 
 
@@ -26,6 +27,7 @@ CHECK_STEPS: dict[str, str] = {
     "email": "identity_data",
     "bank_card": "identity_data",
     "documents": "document",
+    **MEDIA_CHECK_STEPS,
 }
 
 
@@ -36,9 +38,14 @@ class Decision:
     resubmit_steps: tuple[str, ...] = ()
 
 
+# Checks a level's ``outcomes`` address as one: every image check is a ``documents`` check.
+CHECK_GROUPS: dict[str, Check] = dict.fromkeys(MEDIA_CHECK_STEPS, Check.DOCUMENTS)
+
+
 def _action(level: LevelPolicy, result: CheckResult) -> str:
     known = result.check in {c.value for c in Check}
-    override = level.outcomes.get(Check(result.check)) if known else None
+    group = Check(result.check) if known else CHECK_GROUPS.get(result.check)
+    override = level.outcomes.get(group) if group is not None else None
     if override is not None:
         return override
     if result.outcome is Outcome.REVIEW:

@@ -15,6 +15,7 @@ from aegis.ids import new_id
 from aegis.kit.pagination import Page, PageRequest
 from aegis.kit.time import utcnow
 from aegis.kyc.checking import ACTOR, conclude, local_checks, needs_worker
+from aegis.kyc.faces.repository import LivenessRepository
 from aegis.kyc.levels import LevelPolicy, Step
 from aegis.kyc.levels_service import LevelService
 from aegis.kyc.models import Applicant, ApplicantHistory
@@ -141,7 +142,15 @@ class ApplicantService:
         for step in level.steps:
             kinds = upload_kinds.get(step)
             phone_missing = step is Step.PHONE and row.phone_verified_at is None
-            if phone_missing or (kinds is not None and not has(kinds, step.value)):
+            liveness_missing = step is Step.LIVENESS and (
+                LivenessRepository(session, row.tenant_id).latest_completed(row.id, row.attempt)
+                is None
+            )
+            if (
+                phone_missing
+                or liveness_missing
+                or (kinds is not None and not has(kinds, step.value))
+            ):
                 missing.append(step.value)
         return missing
 

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aegis.kyc.checking import ACTOR, conclude, local_checks, needs_worker, outside_checks
+from aegis.kyc.checking import ACTOR, conclude, local_checks, outside_checks
+from aegis.kyc.faces.liveness import liveness_result
+from aegis.kyc.faces.repository import LivenessRepository
+from aegis.kyc.media import media_checks
 from aegis.kyc.models import Applicant
+from aegis.kyc.repository import DocumentRepository
 from aegis.kyc.service import RUN_CHECKS_JOB, ApplicantService
 from aegis.kyc.states import Status
 from aegis.queue.registry import job
@@ -32,13 +36,25 @@ def run_checks(run: JobRun, payload: dict[str, Any]) -> None:
         level = service.level_of(session, row)
         profile = service.profile(row)
         results = local_checks(session, row, level, profile)
-    if needs_worker(level, profile):
-        run.extend_lease(60)  # outside parties may take a while, with retries
-        results += outside_checks(platform.kyc, level, profile)
+        docs = DocumentRepository(session, row.tenant_id).for_applicant(row.id)
+        liveness = LivenessRepository(session, row.tenant_id).latest_completed(row.id, attempt)
+        if liveness is not None:
+            results.append(liveness_result(liveness))
+    run.extend_lease(120)  # outside parties may take a while, with retries; images too
+    results += outside_checks(platform.kyc, level, profile)
+    media = media_checks(platform, row.tenant_id, docs, level, profile)
+    results += media.results
 
     with run.finish() as session:
         row = session.get(Applicant, applicant_id)
         assert row is not None
         if row.status != "checking" or row.attempt != attempt:
             return
+        if media.selfie_encoding is not None:
+            from aegis.kyc.faces.check import duplicate_face_check, remember_face
+
+            results.append(
+                duplicate_face_check(session, platform.faces, row, media.selfie_encoding)
+            )
+            remember_face(session, platform.vault, row, media.selfie_encoding)
         conclude(service, session, row, level, results)

@@ -3,6 +3,7 @@
 from aegis.api import models as api_models
 from aegis.contacts import models as contacts_models
 from aegis.kyc import models as kyc_models
+from aegis.kyc.faces import models as face_models
 from aegis.partners import models as partners_models
 from aegis.partners.webhooks import models as webhooks_models
 from aegis.privacy import models as privacy_models
@@ -16,6 +17,7 @@ __all__ = [
     "api_models",
     "audit_models",
     "contacts_models",
+    "face_models",
     "kyc_models",
     "metadata",
     "partners_models",

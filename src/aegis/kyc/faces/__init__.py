@@ -1,0 +1,1 @@
+"""Face embeddings of applicants, encrypted at rest, and the duplicate-face check."""
