@@ -157,7 +157,7 @@ def _box_in_original(picture: Picture, rect: Any) -> Box:
     return Box(left=left, top=top, right=max(right, left), bottom=max(bottom, top))
 
 
-def _run_hog(models: FaceModels, pixels: RGB, upsample: int) -> list[tuple[Any, float]]:
+def _run_hog(models: FaceModels, pixels: NDArray[Any], upsample: int) -> list[tuple[Any, float]]:
     rects, scores, _ = models.hog.call(lambda hog: hog.run(pixels, upsample, 0.0))
     return list(zip(rects, (float(s) for s in scores), strict=True))
 
