@@ -1,0 +1,178 @@
+"""Common given names and surnames across cultures, for the negative labelled set.
+
+Written for this project from general knowledge of frequent names (national statistics
+rank lists make the same point): a customer base is full of these, and the screening must
+not raise them unless a listed entity actually carries the name.
+"""
+
+from __future__ import annotations
+
+# culture -> (given names, surnames); each given name is paired with each surname.
+COMMON_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "english": (
+        ("James", "John", "Robert", "Michael", "William", "David", "Richard", "Thomas",
+         "Mary", "Patricia", "Jennifer", "Linda", "Elizabeth", "Susan", "Sarah", "Emily",
+         "Daniel", "Matthew", "Karen", "Jessica"),
+        ("Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Wilson",
+         "Anderson", "Taylor", "Thomas", "Moore", "Jackson", "Martin", "Thompson", "White",
+         "Harris", "Clark", "Lewis", "Walker"),
+    ),
+    "spanish": (
+        ("Maria", "Jose", "Juan", "Carlos", "Luis", "Ana", "Carmen", "Francisco", "Antonio",
+         "Manuel", "Laura", "Isabel", "Pedro", "Javier", "Sofia", "Diego", "Lucia", "Miguel",
+         "Fernando", "Rosa"),
+        ("Garcia", "Rodriguez", "Martinez", "Hernandez", "Lopez", "Gonzalez", "Perez",
+         "Sanchez", "Ramirez", "Torres", "Flores", "Rivera", "Gomez", "Diaz", "Morales",
+         "Jimenez", "Ruiz", "Alvarez", "Romero", "Navarro"),
+    ),
+    "portuguese": (
+        ("Joao", "Ana", "Pedro", "Mariana", "Lucas", "Beatriz", "Gabriel", "Rafael",
+         "Fernanda", "Tiago", "Paulo", "Juliana", "Bruno", "Camila", "Rodrigo"),
+        ("Silva", "Santos", "Oliveira", "Souza", "Pereira", "Costa", "Ferreira", "Almeida",
+         "Carvalho", "Ribeiro", "Gomes", "Martins", "Araujo", "Barbosa", "Rocha"),
+    ),
+    "french_german_italian": (
+        ("Jean", "Pierre", "Marie", "Nicolas", "Camille", "Hans", "Klaus", "Anna", "Stefan",
+         "Julia", "Giuseppe", "Marco", "Giulia", "Alessandro", "Francesca"),
+        ("Martin", "Bernard", "Dubois", "Durand", "Lefebvre", "Muller", "Schmidt",
+         "Schneider", "Fischer", "Weber", "Rossi", "Russo", "Ferrari", "Esposito", "Bianchi"),
+    ),
+    "russian_male": (
+        ("Aleksandr", "Sergey", "Dmitry", "Andrey", "Alexey", "Ivan", "Mikhail", "Nikolai",
+         "Vladimir", "Pavel", "Yuri", "Oleg", "Igor", "Maxim", "Artem"),
+        ("Ivanov", "Smirnov", "Kuznetsov", "Popov", "Vasiliev", "Petrov", "Sokolov",
+         "Mikhailov", "Novikov", "Fedorov", "Morozov", "Volkov", "Alekseev", "Lebedev",
+         "Semenov"),
+    ),
+    "russian_female": (
+        ("Elena", "Olga", "Natalia", "Tatiana", "Irina", "Svetlana", "Anna", "Maria",
+         "Ekaterina", "Yulia", "Anastasia", "Marina"),
+        ("Ivanova", "Smirnova", "Kuznetsova", "Popova", "Petrova", "Sokolova", "Novikova",
+         "Volkova", "Morozova", "Lebedeva", "Kozlova", "Pavlova"),
+    ),
+    "arabic": (
+        ("Mohammed", "Ahmed", "Ali", "Omar", "Youssef", "Khaled", "Hassan", "Ibrahim",
+         "Mahmoud", "Mustafa", "Fatima", "Aisha", "Mariam", "Layla", "Nour", "Tariq",
+         "Samir", "Karim", "Walid", "Hana"),
+        ("Hassan", "Hussein", "Ali", "Ahmed", "Ibrahim", "Abdullah", "Khalil", "Saleh",
+         "Mansour", "Haddad", "Nasser", "Salem", "Aziz", "Farouk", "Hamdan", "Rashid",
+         "Suleiman", "Youssef", "Othman", "Qasim"),
+    ),
+    "persian_turkish": (
+        ("Reza", "Ali", "Mehdi", "Hossein", "Zahra", "Maryam", "Amir", "Mehmet", "Mustafa",
+         "Ayse", "Emine", "Ahmet", "Hatice", "Murat", "Elif"),
+        ("Mohammadi", "Hosseini", "Ahmadi", "Rezaei", "Moradi", "Karimi", "Jafari",
+         "Yilmaz", "Kaya", "Demir", "Sahin", "Celik", "Yildiz", "Aydin", "Ozturk"),
+    ),
+    "chinese": (
+        ("Wei", "Fang", "Min", "Jing", "Li", "Qiang", "Lei", "Jun", "Yang", "Yong", "Yan",
+         "Jie", "Juan", "Tao", "Ming", "Chao", "Xiuying", "Xia", "Ping", "Gang", "Hui",
+         "Hong", "Na", "Lin", "Xin"),
+        ("Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu",
+         "Sun", "Ma", "Zhu", "Hu", "Guo", "He", "Gao", "Lin", "Luo", "Zheng", "Liang",
+         "Xie", "Song", "Tang"),
+    ),
+    "korean_japanese_vietnamese": (
+        ("Minjun", "Seoyeon", "Jiwoo", "Hiroshi", "Yuki", "Haruto", "Sakura", "Kenji",
+         "Thanh", "Linh", "Huong", "Minh", "Tuan", "Duc", "Hoa"),
+        ("Kim", "Lee", "Park", "Choi", "Jung", "Sato", "Suzuki", "Takahashi", "Tanaka",
+         "Watanabe", "Nguyen", "Tran", "Le", "Pham", "Hoang"),
+    ),
+    "south_asian": (
+        ("Rahul", "Amit", "Priya", "Sunita", "Anil", "Sanjay", "Pooja", "Ravi", "Deepak",
+         "Neha", "Imran", "Asif", "Farhan", "Ayesha", "Bilal", "Rajesh", "Suresh",
+         "Kavita", "Vijay", "Arjun"),
+        ("Sharma", "Verma", "Gupta", "Singh", "Kumar", "Patel", "Shah", "Reddy", "Nair",
+         "Iyer", "Das", "Mehta", "Joshi", "Khan", "Qureshi", "Chaudhry", "Malik", "Butt",
+         "Mishra", "Yadav"),
+    ),
+    "african": (
+        ("Oluwaseun", "Chinedu", "Ngozi", "Emeka", "Adebayo", "Fatou", "Moussa", "Aminata",
+         "Kwame", "Abena", "Thabo", "Sipho", "Zanele", "Wanjiru", "Kofi"),
+        ("Okafor", "Adeyemi", "Okonkwo", "Balogun", "Diallo", "Traore", "Coulibaly",
+         "Mensah", "Boateng", "Nkosi", "Dlamini", "Mwangi", "Ochieng", "Kamara", "Sow"),
+    ),
+}  # fmt: skip
+
+# Other common spellings of the same name. A negative is a name no listed entity carries
+# under any spelling: "Mohammed Nasser" is not a negative while "Mohammad Nasser" is
+# listed. Only spellings of one name are grouped (not Hassan and Hussein, not Ahmad and
+# Ahmadi, which are different names). The matcher does not read this table.
+NAME_VARIANTS: tuple[frozenset[str], ...] = tuple(
+    frozenset(group.split())
+    for group in (
+        "mohammed muhammad mohammad mohamed mohamad muhammed mohammud mouhamed mehmet mehmed",
+        "ahmed ahmad ahmet",
+        "ali aly",
+        "omar umar omer",
+        "youssef yusuf yousef yousif yusif youssif yousuf",
+        "khaled khalid",
+        "hassan hasan",
+        "hussein husain hussain husayn hossein houssein hosein husein",
+        "ibrahim ebrahim",
+        "mahmoud mahmud mahmood",
+        "mustafa mostafa moustafa mustapha",
+        "abdullah abdallah abdulla",
+        "khalil khaleel",
+        "saleh salih",
+        "mansour mansur mansoor",
+        "nasser nasir naser nassir",
+        "aziz azeez",
+        "farouk farooq faruq farouq",
+        "hamdan hamadan",
+        "rashid rasheed rachid",
+        "suleiman sulaiman sulayman soliman suleyman",
+        "othman uthman osman usman",
+        "qasim kasim qassem kassem qasem",
+        "tariq tarik tarek",
+        "samir sameer",
+        "karim kareem",
+        "walid waleed",
+        "fatima fatma fatemeh",
+        "aisha ayesha aysha",
+        "mariam maryam miriam",
+        "layla leila laila",
+        "nour noor nur",
+        "hana hanaa",
+        "reza rida",
+        "mehdi mahdi",
+        "zahra zahraa",
+        "amir ameer emir",
+        "jafari jaafari",
+        "hosseini husseini hoseini",
+        "mohammadi mohamadi",
+        "ahmadi ahmady",
+        "karimi karimy",
+        "aleksandr alexander aleksander alexandr",
+        "sergey sergei",
+        "dmitry dmitriy dmitri dimitri",
+        "andrey andrei",
+        "alexey aleksey alexei aleksei",
+        "mikhail mikhael",
+        "nikolai nikolay",
+        "yuri yury yuriy iurii",
+        "maxim maksim",
+        "artem artyom",
+        "natalia natalya nataliya",
+        "tatiana tatyana",
+        "yulia yuliya iuliia",
+        "ekaterina yekaterina",
+        "vasiliev vasilyev",
+        "alekseev alexeev",
+        "semenov semyonov",
+        "fedorov fyodorov",
+        "kuznetsov kuznetzov",
+        "joao joão",
+        "jose josé",
+        "lucia lucía",
+        "sofia sophia",
+        "muller mueller",
+        "juan juan",
+        "mary marie maria",
+        "john jon",
+        "wei way",
+        "sanjay sanjai",
+        "imran imraan",
+        "asif asaf",
+    )
+)

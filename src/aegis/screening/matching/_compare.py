@@ -1,0 +1,105 @@
+"""Pairwise comparison: a query against one list entity, with its explanation."""
+
+from __future__ import annotations
+
+from aegis.screening.entities import ListEntity
+from aegis.screening.matching._features import (
+    EVIDENCE_FEATURES,
+    NAME_FEATURES,
+    Evidence,
+    NamePair,
+    name_score,
+)
+from aegis.screening.matching._model import DEFAULT_THRESHOLD, FeatureValue, MatchResult, Query
+from aegis.screening.matching._similarity import align
+from aegis.screening.matching._tokens import PreparedName, make_form, name_rules, prepare_name
+
+_EMPTY = PreparedName(original="", forms=(make_form(()),), scripts=frozenset())
+
+
+def prepare_query(query: Query) -> tuple[PreparedName, ...]:
+    """The query's names, romanised and tokenised under its type's rules."""
+    rules = name_rules(query.type)
+    return tuple(p for p in (prepare_name(n, rules) for n in query.names) if p.forms)
+
+
+def prepare_entity(entity: ListEntity) -> tuple[PreparedName, ...]:
+    """The entity's name and strong aliases (weak aliases never match on their own)."""
+    rules = name_rules(entity.type)
+    return tuple(p for p in (prepare_name(n, rules) for n in entity.names) if p.forms)
+
+
+def _best_for(
+    query_names: tuple[PreparedName, ...], name: PreparedName
+) -> tuple[float, NamePair] | None:
+    best: tuple[float, NamePair] | None = None
+    for qn in query_names:
+        for qf in qn.forms:
+            for ef in name.forms:
+                pair = NamePair(query=qn, match=name, alignment=align(qf, ef))
+                score = name_score(pair)
+                if best is None or score > best[0]:
+                    best = (score, pair)
+                    if score >= 1.0:
+                        return best
+    return best
+
+
+Memo = dict[int, "tuple[float, NamePair] | None"]
+
+
+def best_names(
+    query_names: tuple[PreparedName, ...],
+    entity_names: tuple[PreparedName, ...],
+    memo: Memo | None = None,
+) -> tuple[float, NamePair]:
+    """The best-scoring pair over every entity name and query name, in every form
+    (``memo``: results per entity name, by identity, reused within one search)."""
+    best: tuple[float, NamePair] | None = None
+    for en in entity_names:
+        if memo is not None and id(en) in memo:
+            hit = memo[id(en)]
+        else:
+            hit = _best_for(query_names, en)
+            if memo is not None:
+                memo[id(en)] = hit
+        if hit is not None and (best is None or hit[0] > best[0]):
+            best = hit
+            if best[0] >= 1.0:
+                return best
+    if best is None:
+        pair = NamePair(
+            query=_EMPTY, match=_EMPTY, alignment=align(_EMPTY.forms[0], _EMPTY.forms[0])
+        )
+        return name_score(pair), pair
+    return best
+
+
+def result(query: Query, entity: ListEntity, pair: NamePair, *, threshold: float) -> MatchResult:
+    """The full, explained result for a chosen name pair."""
+    features: dict[str, FeatureValue] = {}
+    for name_feature in NAME_FEATURES:
+        features[name_feature.name] = name_feature.evaluate(pair)
+    evidence = Evidence(query=query, entity=entity)
+    for evidence_feature in EVIDENCE_FEATURES:
+        features[evidence_feature.name] = evidence_feature.evaluate(evidence)
+    total = sum(f.contribution for f in features.values())
+    score = min(1.0, max(0.0, total))
+    return MatchResult(
+        score=score,
+        match=score >= threshold,
+        threshold=threshold,
+        query_name=pair.query.original,
+        matched_name=pair.match.original,
+        features=features,
+    )
+
+
+def compare(
+    query: Query, entity: ListEntity, *, threshold: float = DEFAULT_THRESHOLD
+) -> MatchResult:
+    """Score ``query`` against ``entity``: the best pair of the query's names and the
+    entity's name and strong aliases, then the evidence features (birth date, country, ID
+    number, type). ``score`` is the sum of the features' contributions, clamped to 0..1."""
+    _, pair = best_names(prepare_query(query), prepare_entity(entity))
+    return result(query, entity, pair, threshold=threshold)

@@ -1,0 +1,400 @@
+"""Token similarity and the alignment of two names' tokens.
+
+Two names are compared token by token, in any order (``SURNAME, Given`` against ``Given
+Surname``): every token, and every pair of adjacent tokens joined together (``abdul
+rahman`` -> ``abdulrahman``, also across a particle: ``abd al rahman``), is scored against
+every token of the other name (and the other name's joined tokens against every token of
+this one), and the best-scoring pairs are taken greedily, each token used once. What is
+left unmatched on either side is what the missing- and conflicting-token features price.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz.distance import OSA, Levenshtein
+
+from aegis.screening.matching._tokens import INFORMATIVE, Form, Kind, Token
+
+# Pairs scoring below this are not aligned at all: their tokens count as unmatched.
+MIN_PAIR = 0.6
+# An edit costs more in a short token: one letter turns "Mary" into "Mark" and "Zhang" into
+# "Zheng", while "Mohamed"/"Mohammed" is one name. Edit similarity is
+# 1 - edits / length * (1 + SHORT_PENALTY / length).
+SHORT_PENALTY = 1.5
+# Metaphone ignores vowels; in short tokens the vowels make the name, so sound-alikes only
+# count from this length on.
+PHONETIC_MIN_LEN = 6
+PHONETIC_SCORE = 0.85
+# A truncated token keeps at least this many letters and half of the full one.
+PREFIX_MIN_LEN = 5
+# Consonant skeletons this long may differ by one edit and still be aligned.
+SKELETON_EDIT_MIN = 4
+ARTICLES = ("al", "el", "ul")
+# What a token derived from another scores at most: a patronymic against the name it is
+# derived from still aligns (weakly), a nisba does not.
+PATRONYMIC_SCORE = 0.7
+NISBA_SCORE = 0.55
+_V = "aeiouy"
+# Russian, Ukrainian, Belarusian patronymic endings (Ivanovich, Petrovna, Volodymyrovych).
+_PATRONYMIC = re.compile(r"(vich|vych|vna|ich|ych)$")
+
+
+def edit_similarity(distance: float, length: int) -> float:
+    """Similarity of two tokens ``distance`` edits apart, the longer ``length`` letters."""
+    if length == 0:
+        return 0.0
+    return max(0.0, 1.0 - distance / length * (1.0 + SHORT_PENALTY / length))
+
+
+# Latin letters that can spell each vowel mark of an Arabic-script token (see _translit): A,
+# U, I long vowels; V a final ya or alif maqsura (a or i); E, W, Y an initial ayn, waw, ya;
+# e a medial ayn, which Latin may not write at all.
+_VOWEL_SPELLINGS = {
+    "A": "aeo", "U": "ouwv", "I": "iey", "E": "aeiouy", "V": "aeiouy", "W": "ouwv", "Y": "iey",
+}  # fmt: skip
+_INITIAL_SPELLINGS = {"E": "aeiouy", "W": "wvou", "Y": "yiej"}
+_LATIN_LONG = re.compile(r"oo|ou|uu|ee|ii|ei|ai|ay|ey|aa")
+_LONG_MARK = {
+    "oo": "U", "ou": "U", "uu": "U", "ee": "I", "ii": "I", "ei": "I", "ai": "I", "ay": "I",
+    "ey": "I", "aa": "A",
+}  # fmt: skip
+
+
+def vowels_fit(a: Token, b: Token) -> bool:
+    """Whether an Arabic-script token and a Latin spelling agree on vowels: the long vowels
+    (and ayn) Arabic writes appear, in order, in the Latin spelling, and the long vowels the
+    Latin spelling marks (``ou``, ``ee``, a final ``i``) are written in the Arabic."""
+    arabic, latin = (a, b) if a.abjad else (b, a)
+    marks = arabic.vowels
+    if latin.abjad:
+        return marks == latin.vowels
+    text = latin.text
+    initial = _INITIAL_SPELLINGS.get(marks[:1])
+    if initial is not None:
+        # An initial ayn is spelt as an initial vowel (Omar, Ali; not Lei for علي), an
+        # initial waw or ya as a consonant or vowel (Walid, Yahya); the letter may also
+        # spell the next long vowel (Essa for عیسی).
+        if text[0] not in initial:
+            return False
+        marks = marks[1:]
+    pos = 0
+    for mark in marks:
+        if mark == "e":
+            continue  # a medial or final ayn may be spelt with an apostrophe, or not at all
+        letters = _VOWEL_SPELLINGS[mark]
+        while pos < len(text) and text[pos] not in letters:
+            pos += 1
+        if pos == len(text):
+            return False
+        pos += 1
+    pos = 0
+    marks = marks.replace("W", "U").replace("Y", "I")
+    for long in _LATIN_LONG.findall(text):
+        need = _LONG_MARK[long]
+        # A medial ayn (e) is often spelt as a doubled or long vowel (Saeed, Jaafar).
+        while pos < len(marks) and marks[pos] not in (need, "E", "e", "V"):
+            pos += 1
+        if pos == len(marks):
+            return False
+        pos += 1
+    final = marks.rstrip("e")  # a final ayn (ربيع, Rabi) is not written in Latin
+    return not (len(text) >= 4 and text[-1] in "iy" and not final.endswith(("I", "V")))
+
+
+# Arabic consonant class -> Latin classes that may spell it.
+_SPELT_AS = {"Q": "DZT", "J": "JG", "K": "KG", "G": "GK"}
+
+
+def _loosely_equal(arabic: Token, latin: Token) -> bool:
+    a, b = arabic.loose, latin.loose
+    if len(a) != len(b):
+        return False
+    return all(x == y or y in _SPELT_AS.get(x, "") for x, y in zip(a, b, strict=True))
+
+
+def assimilated(ka: str, kb: str) -> bool:
+    """Whether two skeletons differ by an article's l only: "al" takes the sound of the
+    next consonant (ad-din, ar-rahman), so Latin writes Salahuddin for صلاح الدين."""
+    return abs(len(ka) - len(kb)) == 1 and ka.replace("L", "") == kb.replace("L", "")
+
+
+def _abjad_similarity(a: Token, b: Token) -> tuple[float, str]:
+    # Vowels are not written in Arabic script: consonant classes are what can be compared,
+    # provided the long vowels agree.
+    ka, kb = a.skeleton, b.skeleton
+    if not ka or not kb:
+        return 0.0, "different"
+    if ka == kb:
+        if vowels_fit(a, b):
+            arabic = a if a.abjad else b
+            return (0.9 if len(ka) >= 2 else 0.8 if arabic.vowels else 0.75), "skeleton"
+        return (0.7 if len(ka) >= 3 else 0.0), "skeleton"
+    arabic, latin = (a, b) if a.abjad else (b, a)
+    if _loosely_equal(arabic, latin) and (len(ka) >= 2 or arabic.vowels):
+        score = 0.85 if len(ka) >= 2 else 0.75
+    elif (
+        min(len(ka), len(kb)) >= SKELETON_EDIT_MIN
+        and Levenshtein.distance(ka, kb) <= 1
+        and (Kind.JOINED not in (a.kind, b.kind) or assimilated(ka, kb))
+    ):
+        score = 0.8
+    else:
+        return 0.0, "different"
+    return (score, "skeleton~") if vowels_fit(a, b) else (0.0, "different")
+
+
+# Particles that are spellings of one another (bin/ben/ibn, al/el/ul and the assimilated
+# ad/ar/as..., abu/abou).
+_PARTICLE_GROUPS = {
+    p: i
+    for i, group in enumerate(
+        (
+            "al el ul il ad ar as ash at az an adh ath ud ur us uz",
+            "bin ben ibn bn",
+            "bint binti bte",
+            "abu abou bou abo",
+            "de da di del della dela der den des du dos",
+            "van von vom",
+            "wal wa",
+        )
+    )
+    for p in group.split()
+}
+
+
+def _fuzzy(a: Token, b: Token) -> float:
+    sa, sb = a.text, b.text
+    distance: float = OSA.distance(sa, sb)
+    if distance >= 2:
+        # Beyond one edit a swap counts as two, and two edits align only between long
+        # tokens (never joined ones): the reach of the index's deletion keys.
+        distance = Levenshtein.distance(sa, sb)
+        if (
+            distance > 2
+            or Kind.JOINED in (a.kind, b.kind)
+            or not (two_deletions(len(sa)) and two_deletions(len(sb)))
+        ):
+            return 0.0
+    ca, cb = a.single, b.single
+    doubled = (len(sa) - len(ca)) - (len(sb) - len(cb))
+    if doubled in (-1, 1):
+        # A doubled letter is half an edit: Hassan/Hasan, Mohammed/Mohamed, Mellon/Melon.
+        distance = min(distance, OSA.distance(ca, cb) + 0.5)
+    if sa[0] != sb[0] and not (sa[0] in _V and sb[0] in _V):
+        # Spelling errors rarely touch the first letter, and a different first consonant
+        # usually makes a different name (Wang/Kang/Yang); Omar/Umar stays one edit.
+        distance += 0.5
+    return edit_similarity(distance, max(len(sa), len(sb)))
+
+
+def one_deletion(length: int) -> bool:
+    """Whether a token this long can align with a partner one deletion away (an edit, or
+    half of one: a doubled letter), so that the index must file such deletions."""
+    return edit_similarity(0.5, length) >= MIN_PAIR
+
+
+def two_deletions(length: int) -> bool:
+    """Whether a token this long may align with one two deletions away (two edits)."""
+    return edit_similarity(2.0, length + 1) >= MIN_PAIR
+
+
+def _similarity(a: Token, b: Token) -> tuple[float, str]:
+    sa, sb = a.text, b.text
+    if sa == sb:
+        return 1.0, "exact"
+    group = _PARTICLE_GROUPS.get(sa)
+    if group is not None and group == _PARTICLE_GROUPS.get(sb):
+        return 0.95, "particle"
+    if a.abjad or b.abjad:
+        return _abjad_similarity(a, b)
+    la, lb = len(sa), len(sb)
+    if min(la, lb) == 1:
+        return (0.7, "initial") if sa[0] == sb[0] else (0.0, "different")
+    longest = max(la, lb)
+    best, method = _fuzzy(a, b), "fuzzy"
+    if (
+        min(la, lb) >= PHONETIC_MIN_LEN
+        and best < PHONETIC_SCORE
+        and a.phonetic == b.phonetic
+        and sa[0] == sb[0]
+        and OSA.distance(sa, sb) <= longest * 0.4
+    ):
+        best, method = PHONETIC_SCORE, "phonetic"
+    short, long = (sa, sb) if la <= lb else (sb, sa)
+    if Kind.JOINED in (a.kind, b.kind):
+        # Truncation and derived names are about single tokens ("ahmadi" is not a cut-off
+        # "ahmad iman").
+        return best, method
+    if len(short) >= PREFIX_MIN_LEN and 2 * len(short) >= len(long) and long.startswith(short):
+        # A machine-readable zone or a form field cut the name off.
+        prefix = 0.7 + 0.25 * len(short) / len(long)
+        if prefix > best:
+            best, method = prefix, "truncated"
+    if long.startswith(ARTICLES) and len(short) >= 3 and long[2:] == short:
+        best, method = 0.95, "article"
+    elif best > PATRONYMIC_SCORE and _PATRONYMIC.search(long) and not _PATRONYMIC.search(short):
+        # A surname is not a patronymic (Ivanov/Ivanovich, Petrova/Petrovna), though a
+        # patronymic cut short in a machine-readable zone looks like one.
+        best, method = PATRONYMIC_SCORE, "patronymic"
+    elif (
+        best > NISBA_SCORE
+        and len(long) == len(short) + 1 >= 5
+        and long[-1] in "iy"
+        and short[-1] not in _V
+    ):
+        # A name and its nisba are different names (Ahmad/Ahmadi, Muhammad/Mohammadi).
+        best, method = NISBA_SCORE, "nisba"
+    return best, method
+
+
+_CACHE: dict[tuple[Token, Token], tuple[float, str]] = {}
+_CACHE_MAX = 1 << 18
+
+
+def token_similarity(a: Token, b: Token) -> tuple[float, str]:
+    """How alike two tokens are (0..1) and by which measure: ``exact``, ``fuzzy``
+    (optimal-string-alignment edit distance, see :func:`edit_similarity`), ``phonetic``
+    (same Metaphone key), ``skeleton`` (same consonant classes and compatible vowels, for
+    Arabic-script tokens), ``truncated`` (one is a long prefix of the other), ``article``
+    (``alqaida``/``qaida``), ``initial``."""
+    hit = _CACHE.get((a, b))
+    if hit is None:
+        hit = _similarity(a, b)
+        if len(_CACHE) >= _CACHE_MAX:
+            _CACHE.clear()
+        _CACHE[(a, b)] = hit
+        _CACHE[(b, a)] = hit
+    return hit
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    query: str
+    match: str
+    score: float
+    method: str
+
+
+# (query positions, match positions, score, method)
+Aligned = tuple[tuple[int, ...], tuple[int, ...], float, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """The best pairing of one form of each name."""
+
+    query: Form
+    match: Form
+    aligned: tuple[Aligned, ...]
+    # Mean pair score, weighted by the tokens' weights on both sides.
+    similarity: float
+    # Share of each side's token weight left unmatched.
+    query_unmatched_share: float
+    match_unmatched_share: float
+    # Aligned pairs with a distinctive token (not by initial), and whether fewer than two
+    # such pairs leave a distinctive token of either name unexplained.
+    distinctive_pairs: int
+    single_token: bool
+
+    @property
+    def pairs(self) -> tuple[TokenPair, ...]:
+        q, m = self.query.tokens, self.match.tokens
+        return tuple(
+            TokenPair(
+                query=" ".join(q[i].text for i in qi),
+                match=" ".join(m[i].text for i in mi),
+                score=score,
+                method=method,
+            )
+            for qi, mi, score, method in self.aligned
+        )
+
+    @property
+    def unmatched_query(self) -> tuple[str, ...]:
+        used = {i for qi, _, _, _ in self.aligned for i in qi}
+        return tuple(t.text for i, t in enumerate(self.query.tokens) if i not in used)
+
+    @property
+    def unmatched_match(self) -> tuple[str, ...]:
+        used = {i for _, mi, _, _ in self.aligned for i in mi}
+        return tuple(t.text for i, t in enumerate(self.match.tokens) if i not in used)
+
+
+def _cut_at_end(query: Form, qi: tuple[int, ...], match: Form, mi: tuple[int, ...]) -> bool:
+    # A machine-readable zone cuts a name at its end: only the last token can be cut short
+    # ("John Smithson" is not "SMITH, John" cut).
+    q_short = len(query.tokens[qi[0]].text) <= len(match.tokens[mi[0]].text)
+    form, at = (query, qi) if q_short else (match, mi)
+    return at[-1] == len(form.tokens) - 1
+
+
+def align(query: Form, match: Form) -> Alignment:
+    """Pair the tokens of two name forms greedily, best pairs first."""
+    # (rank, score, query positions, match positions, method)
+    candidates: list[
+        tuple[tuple[bool, float, int, int], float, tuple[int, ...], tuple[int, ...], str]
+    ] = []
+    cache = _CACHE
+    for qi, qt in query.units:
+        lq = len(qt.text)
+        q_multi = len(qi) > 1
+        for mi, mt in match.units:
+            if q_multi or len(mi) > 1:
+                if q_multi and len(mi) > 1:
+                    continue
+                if abs(lq - len(mt.text)) > 2 + lq // 4:
+                    continue
+            hit = cache.get((qt, mt)) or token_similarity(qt, mt)
+            if hit[1] == "truncated" and not _cut_at_end(query, qi, match, mi):
+                hit = (_fuzzy(qt, mt), "fuzzy")
+            if hit[0] >= MIN_PAIR:
+                # Best score first; particles last, so that "al" = "al" does not take the
+                # particle a joined "abd al latif" needs; on a tie, the closer spelling
+                # (skeletons tie often), then the smaller units.
+                light = qt.kind is Kind.LIGHT and mt.kind is Kind.LIGHT
+                spelling = -Levenshtein.distance(qt.text, mt.text)
+                rank = (not light, hit[0], spelling, -len(qi) - len(mi))
+                candidates.append((rank, hit[0], qi, mi, hit[1]))
+    candidates.sort(key=lambda c: c[0], reverse=True)
+    q_tokens, m_tokens = query.tokens, match.tokens
+    used_q: set[int] = set()
+    used_m: set[int] = set()
+    aligned: list[Aligned] = []
+    num = den = 0.0
+    strong = 0
+    for _, score, qi, mi, method in candidates:
+        if not used_q.isdisjoint(qi) or not used_m.isdisjoint(mi):
+            continue
+        used_q.update(qi)
+        used_m.update(mi)
+        aligned.append((qi, mi, score, method))
+        weight = sum(q_tokens[i].weight for i in qi) + sum(m_tokens[i].weight for i in mi)
+        num += score * weight
+        den += weight
+        if method != "initial" and (
+            any(q_tokens[i].kind in INFORMATIVE for i in qi)
+            or any(m_tokens[i].kind in INFORMATIVE for i in mi)
+        ):
+            strong += 1
+    q_left = sum(t.weight for i, t in enumerate(q_tokens) if i not in used_q)
+    m_left = sum(t.weight for i, t in enumerate(m_tokens) if i not in used_m)
+    single = False
+    if strong < 2:
+        # A distinctive token matched by nothing, or by an initial only.
+        covered_q = {i for qi, _, _, method in aligned if method != "initial" for i in qi}
+        covered_m = {i for _, mi, _, method in aligned if method != "initial" for i in mi}
+        single = any(
+            t.kind in INFORMATIVE and i not in covered_q for i, t in enumerate(q_tokens)
+        ) or any(t.kind in INFORMATIVE and i not in covered_m for i, t in enumerate(m_tokens))
+    return Alignment(
+        query=query,
+        match=match,
+        aligned=tuple(aligned),
+        similarity=num / den if den else 0.0,
+        query_unmatched_share=q_left / query.weight if query.weight else 1.0,
+        match_unmatched_share=m_left / match.weight if match.weight else 1.0,
+        distinctive_pairs=strong,
+        single_token=single,
+    )
