@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--http-connections", default="8,16,32")
     parser.add_argument("--kyc-seconds", type=float, default=20.0)
     parser.add_argument("--skip-http", action="store_true", help="Skip the HTTP benchmarks.")
+    parser.add_argument("--rescreen-customers", type=int, default=100_000)
     args = parser.parse_args(argv)
 
     results: dict[str, Any] = {
@@ -70,8 +71,19 @@ def main(argv: list[str] | None = None) -> int:
         results["kyc_onboarding"] = run_script(
             "kyc_onboarding.py", ["--seconds", str(args.kyc_seconds)]
         )
+    # Issue 4: documents and faces, one core each.
+    results["document_read"] = run_script("document_read.py", [])
+    results["face_compare"] = run_script("face_compare.py", [])
+    results["kyc_verify"] = run_script("kyc_verify.py", [])
+    # Issue 5: screening.
+    results["screening_query"] = run_script("screening_query.py", [])
+    results["screening_rescreen"] = run_script(
+        "screening_rescreen.py", ["--customers", str(args.rescreen_customers)]
+    )
     benches = [v for k, v in results.items() if k != "machine"]
-    results["all_targets_met"] = all(b.get("target_met") is True for b in benches)
+    results["all_targets_met"] = all(
+        b.get("target_met", b.get("meets_target")) is True for b in benches
+    )
     print(json.dumps(results, indent=2))
     return 0
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import structlog
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -21,6 +23,7 @@ from aegis.platform import Platform
 from aegis.queue.transport import Worker
 from aegis.services import Services
 
+log = structlog.get_logger(__name__)
 PROBLEM_REF = "#/components/schemas/Problem"
 # Multipart uploads get their own, larger body limit.
 UPLOAD_PATHS = re.compile(r"^/v1/applicants/[^/]+/(documents|liveness/[^/]+)$")
@@ -33,6 +36,19 @@ Identity verification (KYC) and payment risk control.
 **Pagination**: list endpoints take `limit` and `cursor` and return `next_cursor`.
 See `docs/api.md` for the full guide.
 """
+
+
+def _warm_screening(platform: Platform) -> None:
+    """Build the lists' name index before the first screening needs it (seconds for tens
+    of thousands of names), when lists are loaded; a failure only defers it to first use."""
+    from aegis.screening.repository import ListRepository
+
+    try:
+        with platform.db.session(write=False) as session:
+            if any(ListRepository(session).versions().values()):
+                platform.screening_index.current(session)
+    except Exception:  # noqa: BLE001 - best effort; the first screening builds it anyway
+        log.warning("screening_warmup_failed")
 
 
 def create_app(platform: Platform, *, run_worker: bool = False) -> FastAPI:
@@ -48,6 +64,9 @@ def create_app(platform: Platform, *, run_worker: bool = False) -> FastAPI:
                 sweep_interval=platform.settings.sweep_interval_seconds,
             )
             worker.start()
+        threading.Thread(
+            target=_warm_screening, args=(platform,), name="screening-warmup", daemon=True
+        ).start()
         try:
             yield
         finally:

@@ -37,6 +37,18 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(None, description="Redis for the job queue (scaled mode).")
     nats_url: str | None = Field(None, description="NATS JetStream (scaled mode).")
+    ray_address: str | None = Field(
+        None,
+        description="Ray cluster for batch work such as re-screening every customer when a "
+        "list changes (`ray://host:10001`, `auto`, or `local` for a Ray instance on this "
+        "machine); unset: batch work runs in the worker process.",
+    )
+    rescreen_chunk_size: int = Field(
+        20_000,
+        ge=100,
+        le=1_000_000,
+        description="Customers per re-screening task (one Ray task, or one step in-process).",
+    )
     master_key: SecretStr | None = Field(
         None, description="Base64 of 32 random bytes: wraps every data key of the PII vault."
     )
@@ -107,7 +119,13 @@ class Settings(BaseSettings):
     )
 
     @field_validator(
-        "master_key_file", "master_key", "database_url", "redis_url", "nats_url", mode="before"
+        "master_key_file",
+        "master_key",
+        "database_url",
+        "redis_url",
+        "nats_url",
+        "ray_address",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:

@@ -30,6 +30,9 @@ PREFIXES = frozenset(
         "rev",
         "fce",
         "lvc",
+        "lst",
+        "lss",
+        "hit",
     }
 )
 

@@ -21,7 +21,9 @@ from aegis.storage.blobs import LocalBlobStore
 from aegis.storage.db import Database, make_engine
 
 if TYPE_CHECKING:
+    from aegis.batch import BatchEngine
     from aegis.kyc.faces.index import FaceIndex
+    from aegis.screening.index_cache import IndexCache
 
 
 @dataclass
@@ -40,6 +42,8 @@ class Platform:
     # Tests and embedders may swap the HTTP transport used for webhook deliveries.
     webhook_transport: httpx.BaseTransport | None = None
     _faces: Any = field(default=None, init=False, repr=False)
+    _screening_index: Any = field(default=None, init=False, repr=False)
+    _batch: Any = field(default=None, init=False, repr=False)
 
     @property
     def faces(self) -> FaceIndex:
@@ -51,6 +55,26 @@ class Platform:
             self._faces = FaceIndex(self.vault)
         face_index: FaceIndex = self._faces
         return face_index
+
+    @property
+    def screening_index(self) -> IndexCache:
+        """The lists' name index, built on first use and when a list changes."""
+        if self._screening_index is None:
+            from aegis.screening.index_cache import IndexCache
+
+            self._screening_index = IndexCache()
+        cache: IndexCache = self._screening_index
+        return cache
+
+    @property
+    def batch(self) -> BatchEngine:
+        """Where batch work runs: in this process, or on Ray (``AEGIS_RAY_ADDRESS``)."""
+        if self._batch is None:
+            from aegis.batch import engine_for
+
+            self._batch = engine_for(self.settings.ray_address)
+        engine: BatchEngine = self._batch
+        return engine
 
     @classmethod
     def build(
@@ -113,6 +137,7 @@ def import_job_modules(extra: list[str]) -> None:
 
     from aegis.kyc import tasks as _kyc_tasks  # noqa: F401
     from aegis.partners.webhooks import tasks as _webhook_tasks  # noqa: F401
+    from aegis.screening import tasks as _screening_tasks  # noqa: F401
 
     for name in extra:
         importlib.import_module(name)

@@ -13,6 +13,8 @@ from aegis.kyc.service import ApplicantService
 from aegis.partners.service import ApiKeyService, AuthCache, TenantService
 from aegis.partners.webhooks.service import WebhookService
 from aegis.platform import Platform
+from aegis.screening.hits import HitService
+from aegis.screening.service import ScreeningService
 
 
 @dataclass(frozen=True)
@@ -26,11 +28,16 @@ class Services:
     documents: DocumentService
     liveness: LivenessService
     phone: PhoneVerificationService
+    screening: ScreeningService
+    hits: HitService
 
     @classmethod
     def build(cls, platform: Platform) -> Services:
         applicants = ApplicantService(platform)
+        screening = ScreeningService(platform)
         return cls(
+            screening=screening,
+            hits=HitService(screening, applicants),
             applicants=applicants,
             reviews=ReviewService(applicants),
             documents=DocumentService(applicants),

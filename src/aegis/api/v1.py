@@ -11,6 +11,7 @@ from aegis.kyc.review.endpoints import router as reviews
 from aegis.partners.endpoints import router as partners
 from aegis.partners.webhooks.endpoints import router as webhooks
 from aegis.privacy.audit.endpoints import router as audit
+from aegis.screening.endpoints import router as screening
 
 ROUTERS: tuple[APIRouter, ...] = (
     partners,
@@ -19,6 +20,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     documents,
     liveness,
     reviews,
+    screening,
     webhooks,
     audit,
 )

@@ -1,4 +1,4 @@
-"""``aegis``: serve, worker, db, tenants, keys, audit, kyc, face, document."""
+"""``aegis``: serve, worker, db, tenants, keys, audit, kyc, face, document, lists, screen."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 
 import typer
 
-from aegis.cli import admin, document, face, kyc, runtime
+from aegis.cli import admin, document, face, kyc, lists, runtime, screen
 
 # Tesseract's OpenMP threads gain nothing on document crops and, beside other work, cost
 # up to twice the time; an operator may still set another value.
@@ -27,6 +27,8 @@ app.add_typer(admin.audit_app, name="audit")
 app.add_typer(kyc.kyc_app, name="kyc")
 app.add_typer(face.face_app, name="face")
 app.add_typer(document.document_app, name="document")
+app.add_typer(lists.lists_app, name="lists")
+app.command("screen")(screen.screen)
 
 
 if __name__ == "__main__":

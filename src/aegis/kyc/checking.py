@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from aegis.kyc.adapters import KycAdapters
     from aegis.kyc.service import ApplicantService
+    from aegis.platform import Platform
 
 ACTOR = "system:kyc"
 # The national registry answers for mainland residents and HK/MO/TW residence permits.
@@ -63,8 +64,6 @@ def data_checks(
         )
     if Check.EMAIL in checks:
         out.append(check_email_domain(profile["email"]))
-    if Check.SANCTIONS in checks:
-        out.append(CheckResult.review("sanctions", "SANCTIONS_SCREENING_REQUIRED", automated=False))
     return out
 
 
@@ -83,14 +82,28 @@ def needs_worker(level: LevelPolicy, profile: dict[str, Any]) -> bool:
 
 
 def local_checks(
-    session: Session, row: Applicant, level: LevelPolicy, profile: dict[str, Any]
+    session: Session,
+    row: Applicant,
+    level: LevelPolicy,
+    profile: dict[str, Any],
+    *,
+    platform: Platform,
 ) -> list[CheckResult]:
-    """Every check that needs nothing but the applicant's data and our own records."""
+    """Every check that needs nothing but the applicant's data and our own records
+    (the sanctions lists included: they are loaded into our database)."""
     results = data_checks(level, profile, row.phone_verified_at is not None)
     if Check.DUPLICATES in level.checks:
         results.append(duplicate_check(session, row))
     if Check.VELOCITY in level.checks:
         results.append(velocity_check(session, row, level))
+    if Check.SANCTIONS in level.checks:
+        from aegis.screening.service import ScreeningService
+
+        results.append(
+            ScreeningService(platform).check_applicant(
+                session, tenant_id=row.tenant_id, applicant_id=row.id, profile=profile
+            )
+        )
     return results
 
 

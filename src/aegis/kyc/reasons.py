@@ -180,6 +180,23 @@ REASONS: dict[str, Reason] = {
             "您的信息需要合规核查，将由审核人员完成。",
         ),
         _R(
+            "SANCTIONS_POSSIBLE_MATCH",
+            S,
+            False,
+            # Partners see the code; the applicant's hint stays neutral (no tipping-off).
+            "Your application needs an additional compliance review; a reviewer will "
+            "finish it shortly.",
+            "您的申请需要额外的合规审核，审核人员将尽快完成。",
+        ),
+        # Says nothing of sanctions: telling the person would be tipping-off (FATF R.21).
+        _R(
+            "SANCTIONS_MATCH",
+            H,
+            False,
+            "We cannot open an account for you. Please contact support.",
+            "我们无法为您开立账户，请联系客服。",
+        ),
+        _R(
             "MANUAL_REVIEW_REQUIRED",
             S,
             False,

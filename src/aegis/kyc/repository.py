@@ -53,6 +53,19 @@ def _count_stmt(column: str) -> Select[Any]:
 class ApplicantRepository(TenantRepository[Applicant]):
     model = Applicant
 
+    def profiles_after(
+        self, after: str | None, limit: int, *, exclude: tuple[str, ...]
+    ) -> list[tuple[str, str]]:
+        """(id, profile ciphertext) of the next ``limit`` applicants by id, for batch work
+        that must read everyone (re-screening when a list changes)."""
+        stmt = select(Applicant.id, Applicant.profile_enc).where(
+            Applicant.tenant_id == self.tenant_id, Applicant.status.not_in(exclude)
+        )
+        if after is not None:
+            stmt = stmt.where(Applicant.id > after)
+        rows = self.session.execute(stmt.order_by(Applicant.id).limit(limit))
+        return [(applicant_id, token) for applicant_id, token in rows]
+
     def filtered(
         self,
         page: PageRequest,

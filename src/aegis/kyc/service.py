@@ -359,7 +359,8 @@ class ApplicantService:
             )
             return
         self.transition(session, row, Status.CHECKING, actor=ACTOR)
-        conclude(self, session, row, level, local_checks(session, row, level, profile))
+        results = local_checks(session, row, level, profile, platform=self.platform)
+        conclude(self, session, row, level, results)
 
     def next_review_at(self, level: LevelPolicy, risk: str) -> datetime:
         days: int = getattr(level.thresholds.periodic_review_days, risk, 365)

@@ -21,14 +21,16 @@ class Status(StrEnum):
 
 
 S = Status
+# Every live state may go to rejected: a confirmed sanctions match blocks the customer
+# wherever they are (a list can change under an approved customer).
 TRANSITIONS: dict[Status, frozenset[Status]] = {
-    S.CREATED: frozenset({S.COLLECTING, S.EXPIRED}),
-    S.COLLECTING: frozenset({S.SUBMITTED, S.EXPIRED}),
-    S.SUBMITTED: frozenset({S.CHECKING}),
+    S.CREATED: frozenset({S.COLLECTING, S.EXPIRED, S.REJECTED}),
+    S.COLLECTING: frozenset({S.SUBMITTED, S.EXPIRED, S.REJECTED}),
+    S.SUBMITTED: frozenset({S.CHECKING, S.REJECTED}),
     S.CHECKING: frozenset({S.APPROVED, S.REJECTED, S.IN_REVIEW, S.RESUBMISSION_REQUESTED}),
     S.IN_REVIEW: frozenset({S.APPROVED, S.REJECTED, S.RESUBMISSION_REQUESTED}),
     S.RESUBMISSION_REQUESTED: frozenset({S.SUBMITTED, S.REJECTED, S.EXPIRED}),
-    S.APPROVED: frozenset({S.REVERIFICATION_REQUIRED, S.EXPIRED}),
+    S.APPROVED: frozenset({S.REVERIFICATION_REQUIRED, S.EXPIRED, S.REJECTED}),
     S.REVERIFICATION_REQUIRED: frozenset({S.SUBMITTED, S.EXPIRED, S.REJECTED}),
     S.REJECTED: frozenset(),
     S.EXPIRED: frozenset(),

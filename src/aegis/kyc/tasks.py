@@ -35,7 +35,7 @@ def run_checks(run: JobRun, payload: dict[str, Any]) -> None:
             service.transition(session, row, Status.CHECKING, actor=ACTOR)
         level = service.level_of(session, row)
         profile = service.profile(row)
-        results = local_checks(session, row, level, profile)
+        results = local_checks(session, row, level, profile, platform=platform)
         docs = DocumentRepository(session, row.tenant_id).for_applicant(row.id)
         liveness = LivenessRepository(session, row.tenant_id).latest_completed(row.id, attempt)
         if liveness is not None:

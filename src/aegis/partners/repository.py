@@ -35,6 +35,9 @@ class TenantStore:
     def list_page(self, page: PageRequest) -> Page[Tenant]:
         return paginate(self.session, select(Tenant), Tenant, page)
 
+    def all(self) -> list[Tenant]:
+        return list(self.session.scalars(select(Tenant).order_by(Tenant.id)))
+
 
 class ApiKeyRepository(TenantRepository[ApiKey]):
     model = ApiKey

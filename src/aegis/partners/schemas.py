@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, StringConstrai
 from aegis.auth.context import Scope
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# A list's name as loaded (`ofac-sdn`, `un`...), or `*`.
+ListName = Annotated[str, StringConstraints(pattern=r"^(\*|[a-z0-9][a-z0-9._-]{0,63})$")]
 
 
 class Strict(BaseModel):
@@ -35,6 +37,19 @@ class TenantSettings(Strict):
         description="CIDR blocks allowed to call the API (matched against the TCP peer); "
         "empty allows all. Takes effect within `auth_cache_seconds`.",
     )
+    screening_lists: list[ListName] = Field(
+        default_factory=lambda: ["*"],
+        max_length=50,
+        description="Names of the sanctions and PEP lists this tenant screens against "
+        "(see `GET /v1/screening/lists`); `*` for every loaded list.",
+    )
+    screening_threshold: float | None = Field(
+        None,
+        ge=0.5,
+        le=1.0,
+        description="Score at or above which a name is a possible match; unset: Aegis's "
+        "default (see docs/screening.md on tuning it).",
+    )
 
 
 class TenantOut(BaseModel):
@@ -51,6 +66,8 @@ class TenantSettingsPatch(Strict):
     pii_retention_days: int | None = Field(None, ge=30, le=3650)
     webhook_event_types: list[str] | None = None
     ip_allowlist: list[IPvAnyNetwork] | None = Field(None, max_length=100)
+    screening_lists: list[ListName] | None = Field(None, max_length=50)
+    screening_threshold: float | None = Field(None, ge=0.5, le=1.0)
 
 
 class TenantUpdate(Strict):

@@ -9,6 +9,7 @@ from aegis.partners.webhooks import models as webhooks_models
 from aegis.privacy import models as privacy_models
 from aegis.privacy.audit import models as audit_models
 from aegis.queue import models as queue_models
+from aegis.screening import models as screening_models
 from aegis.storage.db import Base
 
 metadata = Base.metadata
@@ -23,5 +24,6 @@ __all__ = [
     "partners_models",
     "privacy_models",
     "queue_models",
+    "screening_models",
     "webhooks_models",
 ]
