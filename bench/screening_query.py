@@ -157,6 +157,11 @@ def main() -> int:
         "hits": hits,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3, 1),
     }
+    # Issue 5's targets: one query p99 <= 5 ms; bulk >= 2,000 names/s per core.
+    report["targets"] = {"single_query_p99_ms": 5.0, "bulk_names_per_s": 2000}
+    report["target_met"] = (
+        report["single_query_ms"]["p99"] <= 5.0 and report["bulk"]["names_per_s"] >= 2000
+    )
     json.dump(report, sys.stdout, indent=2)
     print()
     return 0
