@@ -43,6 +43,13 @@ class Settings(BaseSettings):
         "list changes (`ray://host:10001`, `auto`, or `local` for a Ray instance on this "
         "machine); unset: batch work runs in the worker process.",
     )
+    risk_refresh_seconds: float = Field(
+        1.0,
+        ge=0.0,
+        le=300.0,
+        description="How often a process re-reads a tenant's published rule set, lists and "
+        "models (a publish in the same process takes effect at once).",
+    )
     rescreen_chunk_size: int = Field(
         20_000,
         ge=100,

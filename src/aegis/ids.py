@@ -33,6 +33,15 @@ PREFIXES = frozenset(
         "lst",
         "lss",
         "hit",
+        "txn",
+        "dec",
+        "rls",
+        "rle",
+        "lbl",
+        "mdl",
+        "alr",
+        "rst",
+        "stp",
     }
 )
 

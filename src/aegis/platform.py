@@ -23,6 +23,7 @@ from aegis.storage.db import Database, make_engine
 if TYPE_CHECKING:
     from aegis.batch import BatchEngine
     from aegis.kyc.faces.index import FaceIndex
+    from aegis.risk.runtime import RiskRuntime
     from aegis.screening.index_cache import IndexCache
 
 
@@ -44,6 +45,7 @@ class Platform:
     _faces: Any = field(default=None, init=False, repr=False)
     _screening_index: Any = field(default=None, init=False, repr=False)
     _batch: Any = field(default=None, init=False, repr=False)
+    _risk: Any = field(default=None, init=False, repr=False)
 
     @property
     def faces(self) -> FaceIndex:
@@ -65,6 +67,16 @@ class Platform:
             self._screening_index = IndexCache()
         cache: IndexCache = self._screening_index
         return cache
+
+    @property
+    def risk(self) -> RiskRuntime:
+        """Each tenant's compiled rules, lists, models and feature state in this process."""
+        if self._risk is None:
+            from aegis.risk.runtime import RiskRuntime
+
+            self._risk = RiskRuntime(self)
+        runtime: RiskRuntime = self._risk
+        return runtime
 
     @property
     def batch(self) -> BatchEngine:

@@ -13,6 +13,11 @@ from aegis.kyc.service import ApplicantService
 from aegis.partners.service import ApiKeyService, AuthCache, TenantService
 from aegis.partners.webhooks.service import WebhookService
 from aegis.platform import Platform
+from aegis.risk.config_service import RiskConfigService
+from aegis.risk.decisions import DecisionService
+from aegis.risk.model_registry import RiskModelService
+from aegis.risk.stepup import StepUpService
+from aegis.risk.views import RiskViews
 from aegis.screening.hits import HitService
 from aegis.screening.service import ScreeningService
 
@@ -30,13 +35,24 @@ class Services:
     phone: PhoneVerificationService
     screening: ScreeningService
     hits: HitService
+    decisions: DecisionService
+    risk_views: RiskViews
+    risk_config: RiskConfigService
+    risk_models: RiskModelService
+    step_up: StepUpService
 
     @classmethod
     def build(cls, platform: Platform) -> Services:
         applicants = ApplicantService(platform)
         screening = ScreeningService(platform)
+        decisions = DecisionService(platform, screening)
         return cls(
             screening=screening,
+            decisions=decisions,
+            risk_views=RiskViews(platform, decisions),
+            risk_config=RiskConfigService(platform),
+            risk_models=RiskModelService(platform),
+            step_up=StepUpService(decisions, applicants),
             hits=HitService(screening, applicants),
             applicants=applicants,
             reviews=ReviewService(applicants),

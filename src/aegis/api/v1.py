@@ -11,6 +11,8 @@ from aegis.kyc.review.endpoints import router as reviews
 from aegis.partners.endpoints import router as partners
 from aegis.partners.webhooks.endpoints import router as webhooks
 from aegis.privacy.audit.endpoints import router as audit
+from aegis.risk.admin_endpoints import router as risk_config
+from aegis.risk.endpoints import router as risk
 from aegis.screening.endpoints import router as screening
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -21,6 +23,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     liveness,
     reviews,
     screening,
+    risk,
+    risk_config,
     webhooks,
     audit,
 )

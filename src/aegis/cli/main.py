@@ -6,7 +6,7 @@ import os
 
 import typer
 
-from aegis.cli import admin, document, face, kyc, lists, runtime, screen
+from aegis.cli import admin, document, face, kyc, lists, risk, risk_ops, runtime, screen, stream
 
 # Tesseract's OpenMP threads gain nothing on document crops and, beside other work, cost
 # up to twice the time; an operator may still set another value.
@@ -29,6 +29,10 @@ app.add_typer(face.face_app, name="face")
 app.add_typer(document.document_app, name="document")
 app.add_typer(lists.lists_app, name="lists")
 app.command("screen")(screen.screen)
+app.add_typer(stream.stream_app, name="stream")
+risk.risk_app.command("train")(risk_ops.train)
+risk.risk_app.command("backtest")(risk_ops.backtest)
+app.add_typer(risk.risk_app, name="risk")
 
 
 if __name__ == "__main__":

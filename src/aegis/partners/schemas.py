@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, StringConstraints
 
 from aegis.auth.context import Scope
+from aegis.risk.rules.facts import Limits
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 # A list's name as loaded (`ofac-sdn`, `un`...), or `*`.
@@ -50,6 +51,29 @@ class TenantSettings(Strict):
         description="Score at or above which a name is a possible match; unset: Aegis's "
         "default (see docs/screening.md on tuning it).",
     )
+    risk_rule_set: ListName = Field(
+        "default",
+        description="The rule set whose published version decides this tenant's transactions "
+        "(`default`: Aegis's default pack until the tenant publishes its own version).",
+    )
+    risk_limits: Limits = Field(
+        default_factory=Limits,
+        description="The numbers the rules compare with (`limits.*`), in minor units of the "
+        "tenant's settlement currency. See docs/risk-rules.md.",
+    )
+    risk_label_delay_days: int = Field(
+        7,
+        ge=0,
+        le=180,
+        description="Days after it is reported before a label (chargeback, confirmed fraud) "
+        "feeds the features, as a real chargeback feed lags.",
+    )
+    risk_screen_counterparties: bool = Field(
+        True, description="Screen payee names against the tenant's sanctions lists at intake."
+    )
+    risk_max_future_skew_seconds: int = Field(
+        300, ge=0, le=86_400, description="How far in the future a transaction time may be."
+    )
 
 
 class TenantOut(BaseModel):
@@ -68,6 +92,11 @@ class TenantSettingsPatch(Strict):
     ip_allowlist: list[IPvAnyNetwork] | None = Field(None, max_length=100)
     screening_lists: list[ListName] | None = Field(None, max_length=50)
     screening_threshold: float | None = Field(None, ge=0.5, le=1.0)
+    risk_rule_set: ListName | None = None
+    risk_limits: Limits | None = None
+    risk_label_delay_days: int | None = Field(None, ge=0, le=180)
+    risk_screen_counterparties: bool | None = None
+    risk_max_future_skew_seconds: int | None = Field(None, ge=0, le=86_400)
 
 
 class TenantUpdate(Strict):

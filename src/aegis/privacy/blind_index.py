@@ -26,6 +26,9 @@ class IndexKind(StrEnum):
     IP = "ip"
     PHONE_PREFIX = "phone_prefix"
     EMAIL_DOMAIN = "email_domain"
+    # Risk: the partner's customer reference, and allow/block list values by kind.
+    CUSTOMER = "customer"
+    RISK_VALUE = "risk_value"
 
 
 _NON_ALNUM = re.compile(r"[^0-9A-Z]")
@@ -99,6 +102,11 @@ def normalise_token(value: str) -> str:
     return unicodedata.normalize("NFKC", value).strip().casefold()
 
 
+def normalise_exact(value: str) -> str:
+    """Identifiers a partner assigns: case matters (``Cust-1`` is not ``cust-1``)."""
+    return unicodedata.normalize("NFKC", value).strip()
+
+
 NORMALISERS = {
     IndexKind.EMAIL: normalise_email,
     IndexKind.PHONE: normalise_phone,
@@ -108,6 +116,8 @@ NORMALISERS = {
     IndexKind.IP: normalise_token,
     IndexKind.PHONE_PREFIX: normalise_token,
     IndexKind.EMAIL_DOMAIN: normalise_token,
+    IndexKind.CUSTOMER: normalise_exact,
+    IndexKind.RISK_VALUE: normalise_token,
 }
 
 

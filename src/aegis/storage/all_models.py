@@ -9,6 +9,7 @@ from aegis.partners.webhooks import models as webhooks_models
 from aegis.privacy import models as privacy_models
 from aegis.privacy.audit import models as audit_models
 from aegis.queue import models as queue_models
+from aegis.risk import models as risk_models
 from aegis.screening import models as screening_models
 from aegis.storage.db import Base
 
@@ -24,6 +25,7 @@ __all__ = [
     "partners_models",
     "privacy_models",
     "queue_models",
+    "risk_models",
     "screening_models",
     "webhooks_models",
 ]

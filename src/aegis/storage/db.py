@@ -105,6 +105,14 @@ def _drop_transaction_caches(session: Session) -> None:
 
 
 _APPENDS = "append_later"
+_AFTER_COMMIT = "aegis_after_commit"
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once this session's transaction has committed (never on rollback),
+    after the write lock is released: for effects outside the database that must not
+    happen for a transaction that did not (an in-memory history, a cache)."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
 
 def append_later(session: Session, obj: Any) -> None:
@@ -201,8 +209,11 @@ class Database:
             if writer is not None:
                 writer.release()
         # After commit and after the write lock is free: what this runs may write too.
+        callbacks: list[Callable[[], None]] = info.pop(_AFTER_COMMIT, [])
         if self.post_commit is not None and info:
             self.post_commit(info)
+        for callback in callbacks:
+            callback()
 
     @contextmanager
     def loop_reader(self) -> Iterator[Session]:

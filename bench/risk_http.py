@@ -1,0 +1,177 @@
+"""HTTP decision benchmark: POST /v1/transactions against the real server, on this machine.
+
+1. ``aegis serve --workers N --no-worker`` in a fresh data folder: SQLite (the embedded
+   default; several web workers keep their in-memory histories in step through the
+   database) or ``--database-url``, and ``--redis-url`` for the shared feature state of the
+   scaled shape; logs at WARNING;
+2. a tenant; the default rule pack (no model: train one with ``aegis risk train`` to include
+   it);
+3. for ``--seconds``, wrk posts a different transaction per request from ``--connections``
+   keep-alive connections (customers, cards, devices, terminals drawn from pools, so the
+   velocity windows fill), and reports decisions/s and latency; every answer must be 201.
+
+Target (issue 6): at least 1,500 decisions/s with p99 at most 25 ms. Prints one JSON
+document on stdout; progress goes to stderr.
+
+    .venv/bin/python bench/risk_http.py [--seconds 15] [--connections 16] [--workers 2]
+        [--database-url URL] [--redis-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from http_read import group_cpu_seconds  # noqa: E402
+from kyc_onboarding import HOST, free_port, log  # noqa: E402
+
+TARGET_PER_S, TARGET_P99_MS = 1500.0, 25.0
+
+WRK_LUA = r"""
+counter = 0
+base = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("base", {OFFSET} + (table.getn(threads) + 1) * 10000000)
+  table.insert(threads, thread)
+end
+
+request = function()
+  counter = counter + 1
+  local seq = base + counter
+  local body = string.format(
+    '{"id":"b-%d","time":"%s","type":"payment","amount":%d,"currency":"EUR",' ..
+    '"customer_id":"c-%d","card_fingerprint":"card-%08d","device_id":"d-%d",' ..
+    '"ip":"10.%d.%d.%d","terminal_id":"t-%d","channel":"web"}',
+    seq, os.date("!%Y-%m-%dT%H:%M:%SZ", os.time() - 2), 100 + (seq * 7919) % 90000,
+    seq % 5000, seq % 7000, seq % 6000,
+    math.floor(seq / 65536) % 256, math.floor(seq / 256) % 256, seq % 256, seq % 800)
+  return wrk.format("POST", "/v1/transactions", {
+    ["Authorization"] = "Bearer {KEY}",
+    ["Content-Type"] = "application/json",
+  }, body)
+end
+
+done = function(summary, latency, requests)
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "non_2xx": %d, "socket_errors": %d, ' ..
+    '"p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d, "mean_us": %.1f}\n',
+    summary.requests, summary.duration, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    latency.max, latency.mean))
+end
+"""
+
+
+def run_wrk(
+    base: str, key: str, seconds: float, connections: int, lua: Path, offset: int
+) -> dict[str, Any]:
+    lua.write_text(WRK_LUA.replace("{KEY}", key).replace("{OFFSET}", str(offset)))
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "-s", str(lua), base],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"wrk failed: {out.stdout[-500:]} {out.stderr[-500:]}")
+    raw: dict[str, Any] = json.loads([x for x in out.stdout.splitlines() if x.startswith("{")][-1])
+    return raw
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--redis-url", default=None)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+    data = Path(tempfile.mkdtemp(prefix="aegis-risk-bench-"))
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AEGIS_")},
+        "AEGIS_DATA_DIR": str(data),
+        "AEGIS_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "AEGIS_LOG_LEVEL": "WARNING",
+        **({"AEGIS_DATABASE_URL": args.database_url} if args.database_url else {}),
+        **({"AEGIS_REDIS_URL": args.redis_url} if args.redis_url else {}),
+    }
+    aegis = str(Path(sys.executable).with_name("aegis"))
+    subprocess.run([aegis, "db", "upgrade"], env=env, capture_output=True, check=True)
+    created = subprocess.run(
+        [aegis, "tenants", "create", "bench", "--json"],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    key = json.loads(created.stdout)["api_key"]["secret"]
+    server = subprocess.Popen(
+        [aegis, "serve", "--host", HOST, "--port", str(port), "--workers", str(args.workers),
+         "--no-worker"],
+        env=env, stdout=subprocess.DEVNULL, stderr=open(data / "server.log", "w"),  # noqa: SIM115
+        start_new_session=True,
+    )  # fmt: skip
+    base = f"http://{HOST}:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        log(f"warm-up {args.warmup}s")
+        run_wrk(base, key, args.warmup, args.connections, data / "warm.lua", 0)
+        log(f"measuring {args.seconds}s, {args.connections} connections")
+        cpu_before, load_before = group_cpu_seconds(server.pid), os.getloadavg()[0]
+        raw = run_wrk(base, key, args.seconds, args.connections, data / "run.lua", 500_000_000)
+        server_cpu = group_cpu_seconds(server.pid) - cpu_before
+        load_after = os.getloadavg()[0]
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+        shutil.rmtree(data, ignore_errors=True)
+    ok = raw["requests"] - raw["non_2xx"]
+    rate = ok / (raw["duration_us"] / 1e6)
+    p99 = raw["p99_us"] / 1000
+    out = {
+        "benchmark": "risk_http",
+        "setup": {
+            "database": "postgresql" if args.database_url else "sqlite (embedded default)",
+            "feature_state": "redis" if args.redis_url else "memory (per process, synced)",
+            "web_workers": args.workers,
+            "connections": args.connections,
+            "generator": "wrk (Lua: a distinct transaction per request)",
+            "cpus": os.cpu_count(),
+            "load_average_1m": [load_before, load_after],
+        },
+        "decisions_per_s": round(rate, 1),
+        "decisions": ok,
+        "non_2xx": raw["non_2xx"],
+        "socket_errors": raw["socket_errors"],
+        "latency_ms": {k: round(raw[f"{k}_us"] / 1000, 2) for k in ("p50", "p90", "p99", "max")},
+        "server_cpu_ms_per_decision": round(server_cpu / max(1, ok) * 1000, 3),
+        "target": {"decisions_per_s": TARGET_PER_S, "p99_ms": TARGET_P99_MS},
+        "target_met": rate >= TARGET_PER_S and p99 <= TARGET_P99_MS and raw["non_2xx"] == 0,
+    }
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Real-time transaction risk: intake, velocity features, rules, ML scores, decisions."""

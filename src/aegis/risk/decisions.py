@@ -1,0 +1,225 @@
+"""Deciding a transaction and keeping the decision explainable.
+
+One decision, in the caller's transaction: the transaction (encrypted), the decision with
+every rule execution, the features and the model's reasons (encrypted), an alert and a
+webhook when a person must look (review, step_up, decline). The transaction joins the
+feature history only once all of that has committed. A transaction id seen before is not
+decided again: the same body gets the same decision back, another body a 409.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from sqlalchemy.orm import Session
+
+from aegis.auth.context import Ctx
+from aegis.errors import Conflict, NotFound
+from aegis.ids import new_id
+from aegis.kit.time import utcnow
+from aegis.partners.webhooks.service import emit
+from aegis.privacy.blind_index import IndexKind
+from aegis.privacy.registry import row_aad
+from aegis.risk.engine import Verdict, decide
+from aegis.risk.facts import CounterpartyScreening, customer_facts
+from aegis.risk.model import Outcome, Transaction
+from aegis.risk.models import RiskAlert, RiskDecision, RiskTransaction
+from aegis.risk.repository import AlertRepository, DecisionRepository, TransactionRepository
+from aegis.risk.transactions import transaction_to_json
+from aegis.storage.db import after_commit
+
+if TYPE_CHECKING:
+    from aegis.platform import Platform
+    from aegis.screening.service import ScreeningService
+
+ALERTING = frozenset({Outcome.REVIEW, Outcome.STEP_UP, Outcome.DECLINE})
+
+
+class TransactionConflict(Conflict):
+    slug = "transaction-conflict"
+    title = "This transaction id was already decided with a different body"
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    transaction: RiskTransaction
+    decision: RiskDecision
+    replayed: bool
+
+
+def fingerprint(tx: Transaction) -> str:
+    return hashlib.sha256(
+        orjson.dumps(transaction_to_json(tx), option=orjson.OPT_SORT_KEYS)
+    ).hexdigest()
+
+
+def _encoded(tx: Transaction) -> tuple[bytes, str]:
+    """The transaction as stored, and its fingerprint, from one serialisation."""
+    data = orjson.dumps(transaction_to_json(tx), option=orjson.OPT_SORT_KEYS)
+    return data, hashlib.sha256(data).hexdigest()
+
+
+class DecisionService:
+    def __init__(self, platform: Platform, screening: ScreeningService) -> None:
+        self.platform = platform
+        self.vault = platform.vault
+        self.indexer = platform.indexer
+        self.audit = platform.audit
+        self.counterparties = CounterpartyScreening(screening)
+
+    def customer_ref(self, tenant_id: str, tx: Transaction) -> str | None:
+        return self.indexer.compute_optional(tenant_id, IndexKind.CUSTOMER, tx.customer_id)
+
+    def decide(self, session: Session, ctx: Ctx, tx: Transaction, *, source: str) -> Decided:
+        tenant_id = ctx.tenant_id
+        repo = TransactionRepository(session, tenant_id)
+        encoded, digest = _encoded(tx)
+        existing = repo.by_external_id(tx.id)
+        if existing is not None:
+            return self._replay(session, tenant_id, existing, digest)
+        runtime = self.platform.risk.tenant(session, tenant_id)
+        now = utcnow()
+        ref = self.customer_ref(tenant_id, tx)
+        customer = customer_facts(session, tenant_id, tx, ref)
+        counterparty = (
+            self.counterparties.facts(session, tenant_id, tx)
+            if runtime.settings.risk_screen_counterparties
+            else None
+        )
+        features = runtime.engine.compute(tx)
+        verdict = decide(
+            tx,
+            context=runtime.context,
+            features=features,
+            customer=customer,
+            counterparty=counterparty,
+            now=now,
+        )
+        row, decision = self._store(
+            session, tenant_id, tx, verdict, source, (encoded, digest), ref, now
+        )
+        # The history learns the transaction only once the decision is durable.
+        after_commit(session, lambda: runtime.record(tx))
+        return Decided(row, decision, replayed=False)
+
+    def _replay(
+        self, session: Session, tenant_id: str, existing: RiskTransaction, digest: str
+    ) -> Decided:
+        if existing.fingerprint != digest:
+            raise TransactionConflict(
+                f"transaction {existing.external_id} was already decided with another body"
+            )
+        decision = DecisionRepository(session, tenant_id).get(existing.decision_id)
+        assert decision is not None
+        return Decided(existing, decision, replayed=True)
+
+    def _store(
+        self,
+        session: Session,
+        tenant_id: str,
+        tx: Transaction,
+        verdict: Verdict,
+        source: str,
+        encoded: tuple[bytes, str],
+        customer_ref: str | None,
+        now: Any,
+    ) -> tuple[RiskTransaction, RiskDecision]:
+        data, digest = encoded
+        evaluation = verdict.evaluation
+        champion, challenger = verdict.champion, verdict.challenger
+        row = RiskTransaction(
+            id=new_id("txn"),
+            tenant_id=tenant_id,
+            external_id=tx.id,
+            occurred_at=tx.time,
+            type=tx.type.value,
+            amount=tx.amount,
+            currency=tx.currency,
+            customer_ref=customer_ref,
+            source=source,
+            status="decided",
+            status_reason=None,
+            fingerprint=digest,
+            decision_id=new_id("dec"),
+            created_at=now,
+        )
+        row.data_enc = self.vault.encrypt(data.decode(), row_aad(row, "data_enc"))
+        decision = RiskDecision(
+            id=row.decision_id,
+            tenant_id=tenant_id,
+            transaction_id=row.id,
+            external_id=tx.id,
+            outcome=verdict.outcome.value,
+            score=evaluation.total_score,
+            rule_set=evaluation.rule_set,
+            rule_set_version=evaluation.version,
+            rules_hit=list(verdict.reasons),
+            model_version=champion.version if champion else None,
+            model_score=round(champion.probability, 6) if champion else None,
+            challenger_version=challenger.version if challenger else None,
+            challenger_score=round(challenger.probability, 6) if challenger else None,
+            duration_us=verdict.duration_us,
+            created_at=now,
+        )
+        decision.evidence_enc = self.vault.encrypt(
+            orjson.dumps(verdict.evidence(), option=orjson.OPT_SERIALIZE_NUMPY).decode(),
+            row_aad(decision, "evidence_enc"),
+        )
+        TransactionRepository(session, tenant_id).add(row)
+        DecisionRepository(session, tenant_id).add(decision)
+        if verdict.outcome in ALERTING:
+            alert = RiskAlert(
+                id=new_id("alr"),
+                tenant_id=tenant_id,
+                source="risk_decision",
+                decision_id=decision.id,
+                transaction_id=row.id,
+                outcome=decision.outcome,
+                status="open",
+                created_at=now,
+            )
+            AlertRepository(session, tenant_id).add(alert)
+            emit(
+                session,
+                tenant_id,
+                "risk.decision",
+                {
+                    "decision_id": decision.id,
+                    "transaction_id": row.id,
+                    "external_id": tx.id,
+                    "alert_id": alert.id,
+                    "outcome": decision.outcome,
+                    "score": decision.score,
+                    "rules_hit": decision.rules_hit,
+                    "model_score": decision.model_score,
+                },
+            )
+        return row, decision
+
+    # --- reading --------------------------------------------------------------------
+    def get(self, session: Session, ctx: Ctx, decision_id: str) -> RiskDecision:
+        row = DecisionRepository(session, ctx.tenant_id).get(decision_id)
+        if row is None:
+            raise NotFound(f"decision {decision_id} not found")
+        return row
+
+    def evidence(self, row: RiskDecision) -> dict[str, Any]:
+        data: dict[str, Any] = orjson.loads(
+            self.vault.decrypt(row.evidence_enc, row_aad(row, "evidence_enc"))
+        )
+        return data
+
+    def transaction(self, session: Session, ctx: Ctx, transaction_id: str) -> RiskTransaction:
+        row = TransactionRepository(session, ctx.tenant_id).get(transaction_id)
+        if row is None:
+            raise NotFound(f"transaction {transaction_id} not found")
+        return row
+
+    def transaction_data(self, row: RiskTransaction) -> dict[str, Any]:
+        data: dict[str, Any] = orjson.loads(
+            self.vault.decrypt(row.data_enc, row_aad(row, "data_enc"))
+        )
+        return data

@@ -1,0 +1,215 @@
+"""All risk SQL, tenant-scoped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+from sqlalchemy import bindparam, select, update
+
+from aegis.kit.pagination import Page, PageRequest
+from aegis.kit.repository import TenantRepository
+from aegis.risk.models import (
+    AccountRestriction,
+    RiskAlert,
+    RiskDecision,
+    RiskLabel,
+    RiskListEntry,
+    RiskModel,
+    RiskRuleSet,
+    RiskTransaction,
+)
+
+# Built once: a decision runs these on every transaction, and building a statement costs
+# more than running it on an index.
+_BY_EXTERNAL_ID = select(RiskTransaction).where(
+    RiskTransaction.tenant_id == bindparam("tenant_id"),
+    RiskTransaction.external_id == bindparam("external_id"),
+)
+_LAST_FOR_CUSTOMER = (
+    select(RiskTransaction.occurred_at)
+    .where(
+        RiskTransaction.tenant_id == bindparam("tenant_id"),
+        RiskTransaction.customer_ref == bindparam("customer_ref"),
+        RiskTransaction.occurred_at < bindparam("before"),
+    )
+    .order_by(RiskTransaction.occurred_at.desc())
+    .limit(1)
+)
+_RESTRICTION = select(AccountRestriction).where(
+    AccountRestriction.tenant_id == bindparam("tenant_id"),
+    AccountRestriction.customer_ref == bindparam("customer_ref"),
+)
+
+
+class TransactionRepository(TenantRepository[RiskTransaction]):
+    model = RiskTransaction
+    append_only = True
+
+    def by_external_id(self, external_id: str) -> RiskTransaction | None:
+        params = {"tenant_id": self.tenant_id, "external_id": external_id}
+        return self.session.scalars(_BY_EXTERNAL_ID, params).one_or_none()
+
+    def by_external_ids(self, external_ids: Sequence[str]) -> list[RiskTransaction]:
+        stmt = self._scoped().where(RiskTransaction.external_id.in_(list(external_ids)))
+        return list(self.session.scalars(stmt))
+
+    def set_status(self, row_id: str, status: str, reason: str | None) -> None:
+        self.session.execute(
+            update(RiskTransaction)
+            .where(RiskTransaction.tenant_id == self.tenant_id, RiskTransaction.id == row_id)
+            .values(status=status, status_reason=reason)
+        )
+
+    def since(self, horizon: datetime) -> Iterator[RiskTransaction]:
+        """The tenant's transactions from ``horizon`` on, oldest first, streamed."""
+        stmt = (
+            self._scoped()
+            .where(RiskTransaction.occurred_at >= horizon)
+            .order_by(RiskTransaction.occurred_at, RiskTransaction.id)
+            .execution_options(yield_per=2000)
+        )
+        yield from self.session.scalars(stmt)
+
+    def created_since(self, since: datetime, limit: int = 10_000) -> list[RiskTransaction]:
+        """Transactions stored from ``since`` on, by storage time: what other processes
+        decided, for an in-memory history to catch up with."""
+        stmt = (
+            self._scoped()
+            .where(RiskTransaction.created_at >= since)
+            .order_by(RiskTransaction.created_at, RiskTransaction.id)
+            .limit(limit)
+        )
+        return list(self.session.scalars(stmt))
+
+    def last_time_for_customer(self, customer_ref: str, before: datetime) -> datetime | None:
+        params = {"tenant_id": self.tenant_id, "customer_ref": customer_ref, "before": before}
+        found: datetime | None = self.session.scalars(_LAST_FOR_CUSTOMER, params).first()
+        return found
+
+
+class DecisionRepository(TenantRepository[RiskDecision]):
+    model = RiskDecision
+    append_only = True
+
+    def page(self, page: PageRequest, *, outcome: str | None) -> Page[RiskDecision]:
+        stmt = self._scoped()
+        if outcome is not None:
+            stmt = stmt.where(RiskDecision.outcome == outcome)
+        return self.paginate(stmt, page)
+
+
+class RuleSetRepository(TenantRepository[RiskRuleSet]):
+    model = RiskRuleSet
+
+    def versions(self, name: str) -> list[RiskRuleSet]:
+        stmt = self._scoped().where(RiskRuleSet.name == name).order_by(RiskRuleSet.version)
+        return list(self.session.scalars(stmt))
+
+    def published(self, name: str) -> RiskRuleSet | None:
+        stmt = self._scoped().where(RiskRuleSet.name == name, RiskRuleSet.status == "published")
+        return self.session.scalars(stmt).one_or_none()
+
+    def published_version(self, name: str) -> int | None:
+        stmt = select(RiskRuleSet.version).where(
+            RiskRuleSet.tenant_id == self.tenant_id,
+            RiskRuleSet.name == name,
+            RiskRuleSet.status == "published",
+        )
+        return self.session.scalars(stmt).one_or_none()
+
+    def by_version(self, name: str, version: int) -> RiskRuleSet | None:
+        stmt = self._scoped().where(RiskRuleSet.name == name, RiskRuleSet.version == version)
+        return self.session.scalars(stmt).one_or_none()
+
+    def names(self) -> list[str]:
+        stmt = select(RiskRuleSet.name).where(RiskRuleSet.tenant_id == self.tenant_id)
+        return sorted(set(self.session.scalars(stmt)))
+
+
+class ListEntryRepository(TenantRepository[RiskListEntry]):
+    model = RiskListEntry
+
+    def all(self) -> list[RiskListEntry]:
+        return list(self.session.scalars(self._scoped().order_by(RiskListEntry.id)))
+
+    def page(
+        self, page: PageRequest, *, list_name: str | None, kind: str | None
+    ) -> Page[RiskListEntry]:
+        stmt = self._scoped()
+        if list_name is not None:
+            stmt = stmt.where(RiskListEntry.list_type == list_name)
+        if kind is not None:
+            stmt = stmt.where(RiskListEntry.kind == kind)
+        return self.paginate(stmt, page)
+
+    def newest_change(self) -> datetime | None:
+        stmt = select(RiskListEntry.updated_at).where(RiskListEntry.tenant_id == self.tenant_id)
+        return self.session.scalars(stmt.order_by(RiskListEntry.updated_at.desc()).limit(1)).first()
+
+    def count(self) -> int:
+        from sqlalchemy import func
+
+        stmt = (
+            select(func.count())
+            .select_from(RiskListEntry)
+            .where(RiskListEntry.tenant_id == self.tenant_id)
+        )
+        return int(self.session.scalar(stmt) or 0)
+
+
+class LabelRepository(TenantRepository[RiskLabel]):
+    model = RiskLabel
+
+    def after(self, label_id: str | None, limit: int = 5000) -> list[RiskLabel]:
+        """Labels newer than ``label_id`` (ids are time-ordered), oldest first."""
+        stmt = self._scoped()
+        if label_id is not None:
+            stmt = stmt.where(RiskLabel.id > label_id)
+        return list(self.session.scalars(stmt.order_by(RiskLabel.id).limit(limit)))
+
+    def for_transactions(self, transaction_ids: Sequence[str]) -> list[RiskLabel]:
+        stmt = self._scoped().where(RiskLabel.transaction_id.in_(list(transaction_ids)))
+        return list(self.session.scalars(stmt))
+
+
+class ModelRepository(TenantRepository[RiskModel]):
+    model = RiskModel
+
+    def with_status(self, status: str) -> RiskModel | None:
+        stmt = self._scoped().where(RiskModel.status == status)
+        return self.session.scalars(stmt.order_by(RiskModel.version.desc())).first()
+
+    def all(self) -> list[RiskModel]:
+        stmt = self._scoped().order_by(RiskModel.version.desc())
+        return list(self.session.scalars(stmt))
+
+    def next_version(self) -> int:
+        from sqlalchemy import func
+
+        stmt = select(func.max(RiskModel.version)).where(RiskModel.tenant_id == self.tenant_id)
+        return int(self.session.scalar(stmt) or 0) + 1
+
+    def active_ids(self) -> tuple[str | None, str | None]:
+        champion = self.with_status("champion")
+        challenger = self.with_status("challenger")
+        return (champion.id if champion else None, challenger.id if challenger else None)
+
+
+class AlertRepository(TenantRepository[RiskAlert]):
+    model = RiskAlert
+    append_only = True
+
+    def page(self, page: PageRequest, *, status: str | None) -> Page[RiskAlert]:
+        stmt = self._scoped()
+        if status is not None:
+            stmt = stmt.where(RiskAlert.status == status)
+        return self.paginate(stmt, page)
+
+
+class RestrictionRepository(TenantRepository[AccountRestriction]):
+    model = AccountRestriction
+
+    def by_ref(self, customer_ref: str) -> AccountRestriction | None:
+        params = {"tenant_id": self.tenant_id, "customer_ref": customer_ref}
+        return self.session.scalars(_RESTRICTION, params).one_or_none()

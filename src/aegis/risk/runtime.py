@@ -1,0 +1,295 @@
+"""What each process keeps per tenant to decide fast: the compiled published rule set, the
+allow/block list index, the champion and challenger models, the limits, and the feature
+state. Refreshed from the database at most every ``AEGIS_RISK_REFRESH_SECONDS`` (a publish
+in this process refreshes at once), so a published rule change takes effect without a
+restart.
+
+Feature state: embedded, each process keeps its tenants' histories in memory and, when it
+first meets a tenant, replays the tenant's stored transactions of the retention period and
+their labels, so a restart loses nothing; scaled (``AEGIS_REDIS_URL``), every process shares
+one history per tenant in Redis. Labels reach the state in id order: each process remembers
+the newest label it fed and reads the ones after it on refresh.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import orjson
+import structlog
+from sqlalchemy.orm import Session
+
+from aegis.kit.time import utcnow
+from aegis.partners.models import Tenant
+from aegis.partners.schemas import TenantSettings
+from aegis.privacy.registry import row_aad
+from aegis.risk.engine import Context, Scorer
+from aegis.risk.features import FEATURE_NAMES, FeatureConfig, FeatureEngine, MemoryState, RedisState
+from aegis.risk.lists import ListEntry, ListIndex, ListKind, ListType
+from aegis.risk.model import Label, LabelKind, Transaction
+from aegis.risk.models import RiskModel
+from aegis.risk.repository import (
+    LabelRepository,
+    ListEntryRepository,
+    ModelRepository,
+    RuleSetRepository,
+    TransactionRepository,
+)
+from aegis.risk.rules import CompiledRuleSet, RuleSet, compile_rule_set, default_rule_set
+from aegis.risk.transactions import transaction_from_json
+
+if TYPE_CHECKING:
+    from aegis.platform import Platform
+
+log = structlog.get_logger(__name__)
+DEFAULT_RULE_SET = "default"
+_RECENT = 200_000
+# Commits land out of id order and storage-time order within a moment: re-read that long.
+_TAIL_OVERLAP = timedelta(seconds=5)
+
+
+@dataclass(slots=True)
+class TenantRuntime:
+    tenant_id: str
+    settings: TenantSettings
+    context: Context
+    engine: FeatureEngine
+    # What the context was built from: compared on refresh.
+    rules_key: tuple[str, int]
+    lists_key: tuple[Any, int]
+    models_key: tuple[str | None, str | None]
+    label_mark: str | None = None
+    checked_at: float = field(default=0.0)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    # In-memory histories only: the storage time up to which other processes' decisions
+    # were read, and the ids recorded recently (ours and theirs) so none counts twice.
+    tail_mark: datetime | None = None
+    recent: OrderedDict[str, None] = field(default_factory=OrderedDict)
+
+    def record(self, tx: Transaction) -> None:
+        """Add a decided transaction to the history, once."""
+        with self.lock:
+            if tx.id in self.recent:
+                return
+            self.recent[tx.id] = None
+            while len(self.recent) > _RECENT:
+                self.recent.popitem(last=False)
+        self.engine.record(tx)
+
+
+class RiskRuntime:
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.refresh_seconds = platform.settings.risk_refresh_seconds
+        self._tenants: dict[str, TenantRuntime] = {}
+        self._lock = threading.Lock()
+        self._compiled: dict[tuple[str, str, int], CompiledRuleSet] = {}
+        self._models: dict[str, Scorer] = {}
+        self._redis: Any = None
+
+    # --- access ---------------------------------------------------------------------
+    def tenant(self, session: Session, tenant_id: str) -> TenantRuntime:
+        rt = self._tenants.get(tenant_id)
+        if rt is not None and time.monotonic() - rt.checked_at < self.refresh_seconds:
+            return rt
+        with self._lock:
+            rt = self._tenants.get(tenant_id)
+            if rt is None:
+                rt = self._build(session, tenant_id)
+                self._tenants[tenant_id] = rt
+            else:
+                self._refresh(session, rt)
+        return rt
+
+    def invalidate(self, tenant_id: str) -> None:
+        """Re-read the tenant's configuration on its next decision (after a publish)."""
+        rt = self._tenants.get(tenant_id)
+        if rt is not None:
+            rt.checked_at = 0.0
+
+    # --- building -------------------------------------------------------------------
+    def _settings(self, session: Session, tenant_id: str) -> TenantSettings:
+        tenant = session.get(Tenant, tenant_id)
+        return TenantSettings.model_validate((tenant.settings if tenant else None) or {})
+
+    def _rules(self, session: Session, tenant_id: str, name: str) -> tuple[CompiledRuleSet, int]:
+        repo = RuleSetRepository(session, tenant_id)
+        row = repo.published(name)
+        if row is None:
+            # The built-in pack until the tenant publishes its own "default".
+            version = 1
+            key = ("", DEFAULT_RULE_SET, version)
+            if key not in self._compiled:
+                self._compiled[key] = compile_rule_set(
+                    default_rule_set(), known_features=FEATURE_NAMES
+                )
+            return self._compiled[key], 0
+        key = (tenant_id, name, row.version)
+        if key not in self._compiled:
+            rule_set = RuleSet.model_validate({**row.body, "name": name, "version": row.version})
+            self._compiled[key] = compile_rule_set(rule_set, known_features=FEATURE_NAMES)
+        return self._compiled[key], row.version
+
+    def _lists(self, session: Session, tenant_id: str) -> ListIndex:
+        vault = self.platform.vault
+        entries = [
+            ListEntry(
+                value=vault.decrypt(row.value_enc, row_aad(row, "value_enc")),
+                kind=ListKind(row.kind),
+                list=ListType(row.list_type),
+                reason=row.reason,
+                expires_at=row.expires_at,
+                id=row.id,
+            )
+            for row in ListEntryRepository(session, tenant_id).all()
+        ]
+        return ListIndex(entries)
+
+    def scorer(self, row: RiskModel) -> Scorer:
+        scorer = self._models.get(row.id)
+        if scorer is None:
+            from aegis.risk.scoring_adapter import load_scorer
+
+            scorer = load_scorer(row)
+            self._models[row.id] = scorer
+        return scorer
+
+    def _scorers(
+        self, session: Session, tenant_id: str
+    ) -> tuple[Scorer | None, Scorer | None, tuple[str | None, str | None]]:
+        repo = ModelRepository(session, tenant_id)
+        champion, challenger = repo.with_status("champion"), repo.with_status("challenger")
+        return (
+            self.scorer(champion) if champion else None,
+            self.scorer(challenger) if challenger else None,
+            (champion.id if champion else None, challenger.id if challenger else None),
+        )
+
+    def _lists_key(self, session: Session, tenant_id: str) -> tuple[Any, int]:
+        repo = ListEntryRepository(session, tenant_id)
+        return (repo.newest_change(), repo.count())
+
+    def _state(self, tenant_id: str) -> Any:
+        url = self.platform.settings.redis_url
+        if url is None:
+            return MemoryState()
+        if self._redis is None:
+            import redis
+
+            self._redis = redis.Redis.from_url(url)
+        return RedisState(
+            self._redis,
+            f"aegis:risk:{tenant_id}",
+            secret=self.platform.ring.key(self.platform.ring.active_id("index")).key,
+        )
+
+    def _build(self, session: Session, tenant_id: str) -> TenantRuntime:
+        settings = self._settings(session, tenant_id)
+        rules, version = self._rules(session, tenant_id, settings.risk_rule_set)
+        champion, challenger, models_key = self._scorers(session, tenant_id)
+        state = self._state(tenant_id)
+        engine = FeatureEngine(state, FeatureConfig())
+        rt = TenantRuntime(
+            tenant_id=tenant_id,
+            settings=settings,
+            context=Context(
+                rules=rules,
+                lists=self._lists(session, tenant_id),
+                limits=settings.risk_limits,
+                champion=champion,
+                challenger=challenger,
+            ),
+            engine=engine,
+            rules_key=(settings.risk_rule_set, version),
+            lists_key=self._lists_key(session, tenant_id),
+            models_key=models_key,
+        )
+        if isinstance(state, MemoryState):
+            rt.tail_mark = utcnow() - _TAIL_OVERLAP
+            self._replay(session, rt)
+        self._feed_labels(session, rt)
+        rt.checked_at = time.monotonic()
+        return rt
+
+    def _refresh(self, session: Session, rt: TenantRuntime) -> None:
+        settings = self._settings(session, rt.tenant_id)
+        name = settings.risk_rule_set
+        version = RuleSetRepository(session, rt.tenant_id).published_version(name) or 0
+        context = rt.context
+        if (name, version) != rt.rules_key:
+            rules, version = self._rules(session, rt.tenant_id, name)
+            context = _replace(context, rules=rules)
+            rt.rules_key = (name, version)
+        lists_key = self._lists_key(session, rt.tenant_id)
+        if lists_key != rt.lists_key:
+            context = _replace(context, lists=self._lists(session, rt.tenant_id))
+            rt.lists_key = lists_key
+        repo = ModelRepository(session, rt.tenant_id)
+        if repo.active_ids() != rt.models_key:
+            champion, challenger, rt.models_key = self._scorers(session, rt.tenant_id)
+            context = _replace(context, champion=champion, challenger=challenger)
+        if settings.risk_limits != context.limits:
+            context = _replace(context, limits=settings.risk_limits)
+        rt.settings, rt.context = settings, context
+        if rt.tail_mark is not None:
+            self._tail(session, rt)
+        self._feed_labels(session, rt)
+        rt.checked_at = time.monotonic()
+
+    def _tail(self, session: Session, rt: TenantRuntime) -> None:
+        """Catch an in-memory history up with what other processes of this tenant decided
+        (several web workers on the embedded database): each sees the others' transactions
+        within one refresh period."""
+        assert rt.tail_mark is not None
+        since = rt.tail_mark - _TAIL_OVERLAP
+        newest = rt.tail_mark
+        for row in TransactionRepository(session, rt.tenant_id).created_since(since):
+            newest = max(newest, row.created_at)
+            if row.external_id in rt.recent:
+                continue
+            data = self.platform.vault.decrypt(row.data_enc, row_aad(row, "data_enc"))
+            rt.record(transaction_from_json(orjson.loads(data)))
+        rt.tail_mark = newest
+
+    def _replay(self, session: Session, rt: TenantRuntime) -> None:
+        """Rebuild an in-memory history from the stored transactions of the retention
+        period, oldest first."""
+        horizon = utcnow() - FeatureConfig().retention
+        repo = TransactionRepository(session, rt.tenant_id)
+        count = 0
+        for row in repo.since(horizon):
+            data = self.platform.vault.decrypt(row.data_enc, row_aad(row, "data_enc"))
+            rt.record(transaction_from_json(orjson.loads(data)))
+            count += 1
+        if count:
+            log.info("risk_history_replayed", tenant_id=rt.tenant_id, transactions=count)
+
+    def _feed_labels(self, session: Session, rt: TenantRuntime) -> None:
+        repo = LabelRepository(session, rt.tenant_id)
+        while True:
+            rows = repo.after(rt.label_mark)
+            for row in rows:
+                rt.engine.add_label(label_of(row))
+                rt.label_mark = row.id
+            if len(rows) < 5000:
+                return
+
+
+def label_of(row: Any) -> Label:
+    return Label(
+        transaction_id=row.external_id,
+        kind=LabelKind(row.kind),
+        reported_at=row.reported_at,
+        usable_at=row.usable_at,
+    )
+
+
+def _replace(context: Context, **changes: Any) -> Context:
+    from dataclasses import replace
+
+    return replace(context, **changes)

@@ -1,0 +1,98 @@
+"""Scoring one transaction's features: a probability and the reasons behind it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from aegis.risk.scoring._artifact import ModelArtifact
+from aegis.risk.scoring._trees import CompiledModel, compile_model
+
+
+class Reason(NamedTuple):
+    """A feature that pushed the score up: its contribution (log-odds) and its value. (A
+    named tuple: a decision builds several, and a frozen dataclass costs five times more.)"""
+
+    feature: str
+    contribution: float
+    value: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Score:
+    """``probability`` of fraud; ``contributions`` in log-odds for every feature the model
+    uses (0.0 where the row's paths did not split on it), which with ``bias`` add up to the
+    margin: probability =
+    sigmoid(bias + sum(contributions)). ``top_reasons`` are the largest positive ones."""
+
+    probability: float
+    contributions: dict[str, float]
+    top_reasons: list[Reason]
+    bias: float
+    model_version: str
+
+    @property
+    def margin(self) -> float:
+        return self.bias + math.fsum(self.contributions.values())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScoredPair:
+    """The champion's score, which decides, and the shadow challenger's, which is only
+    recorded for comparison."""
+
+    champion: Score
+    challenger: Score | None = None
+
+
+class Scorer:
+    """A compiled model, ready to score features mappings (absent names are missing)."""
+
+    def __init__(self, artifact: ModelArtifact, *, top_k: int = 5) -> None:
+        self.artifact = artifact
+        self.version = artifact.version
+        self.model: CompiledModel = compile_model(artifact.model_text, artifact.feature_names)
+        self.top_k = top_k
+        self._used_names = tuple(self.model.feature_names[f] for f in self.model.used)
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return self.model.feature_names
+
+    def score(self, features: Mapping[str, float]) -> Score:
+        probability, contributions, values = self.model.explain(features)
+        return Score(
+            probability=probability,
+            contributions=dict(zip(self._used_names, contributions.tolist(), strict=True)),
+            top_reasons=self._reasons(contributions, values),
+            bias=self.model.bias,
+            model_version=self.version,
+        )
+
+    def _reasons(
+        self, contributions: npt.NDArray[np.float64], values: npt.NDArray[np.float64]
+    ) -> list[Reason]:
+        k = min(self.top_k, len(contributions))
+        if k == 0:
+            return []
+        if k < len(contributions):
+            best = np.argpartition(contributions, len(contributions) - k)[-k:]
+        else:
+            best = np.arange(k)
+        order = best[np.argsort(-contributions[best], kind="stable")].tolist()
+        return [
+            Reason(feature=self._used_names[i], contribution=c, value=v)
+            for i, c, v in zip(
+                order, contributions[order].tolist(), values[order].tolist(), strict=True
+            )
+            if c > 0
+        ]
+
+    def predict(self, matrix: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Probabilities of many rows in ``feature_names`` order (backtests, evaluation)."""
+        return self.model.predict(matrix)
