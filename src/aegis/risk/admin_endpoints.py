@@ -94,7 +94,7 @@ def rule_set_version(
     "/v1/rule-sets/{name}/drafts",
     response_model=RuleSetOut,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(Forbidden),
+    responses=responses(Forbidden, NotFound),
 )
 def draft_rule_set(
     name: RuleSetName,

@@ -212,6 +212,10 @@ def _kind(text: str, rules: str, abjad: bool) -> Kind:
     if abjad:
         # Romanised Arabic is vowel-less: "mr" is Omar (عمر), not Mister.
         return Kind.INITIAL if len(text) == 1 else Kind.NAME
+    if len(text) == 1:
+        # Before the particles: a lone letter ("y", "e") is read as an initial, or a name
+        # made of such letters could never match itself.
+        return Kind.INITIAL
     if text in PARTICLES:
         return Kind.LIGHT
     if rules != "organization" and text in HONORIFICS:
@@ -220,8 +224,6 @@ def _kind(text: str, rules: str, abjad: bool) -> Kind:
         return Kind.LIGHT
     if rules != "person" and text in ORG_COMMON:
         return Kind.COMMON
-    if len(text) == 1:
-        return Kind.INITIAL
     return Kind.NAME
 
 
