@@ -137,8 +137,11 @@ def _read_parquet(path: Path) -> dict[str, Any]:
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise EvaluationError(f"{path}: not a readable Parquet file ({exc})") from None
     _check_columns(path, schema.names)
-    table = pq.read_table(path, columns=list(COLUMNS))
-    return {name: table.column(name).to_numpy() for name in COLUMNS}
+    try:
+        table = pq.read_table(path, columns=list(COLUMNS))
+        return {name: table.column(name).to_numpy() for name in COLUMNS}
+    except Exception as exc:  # damaged pages, or types numpy cannot take
+        raise EvaluationError(f"{path}: unreadable Parquet data ({exc})") from None
 
 
 def _read_csv(path: Path) -> dict[str, Any]:
@@ -260,7 +263,7 @@ def replay(
 # --- the protocol ------------------------------------------------------------------------
 
 
-def test_mask(
+def protocol_mask(
     data: Transactions, split: Split, rows: npt.NDArray[np.intp]
 ) -> npt.NDArray[np.bool_]:
     """Which of ``rows`` (test-day transactions) the handbook's ``get_train_test_set``
@@ -356,7 +359,7 @@ def evaluate(
     test_index = rep.rows[test_rows]
     if scores_out is not None:
         write_scores(scores_out, data.tx_id[test_index], scores)
-    keep = test_mask(data, split, test_index)
+    keep = protocol_mask(data, split, test_index)
     kept = test_index[keep]
     cols = (data.day[kept], data.customer[kept], data.fraud[kept])
     result: dict[str, Any] = {

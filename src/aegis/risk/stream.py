@@ -186,5 +186,8 @@ async def consume(
                 if on_decided is not None:
                     on_decided(decided)
     finally:
-        await nc.drain()
+        # Messages fetched but not yet acknowledged go back after ack_wait; a drain of the
+        # pull subscription can wait on the server for a long time, so just close.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(nc.close(), timeout=5)
         log.info("stream_consumer_stopped", decided=decided)

@@ -73,7 +73,7 @@ class Reference:
         for index, kind in enumerate(KINDS):
             key = kind.key(tx)
             if key:
-                values = tuple(ATTRIBUTES[a](tx) or None for a in kind.distinct)
+                values = tuple(getattr(tx, ATTRIBUTES[a]) or None for a in kind.distinct)
                 refs.append((index, key, values))
         return refs
 
@@ -100,7 +100,9 @@ class Reference:
                 for w in lay.windows:
                     inside = [e for e in s.events if eff - w < e.time <= eff]
                     same = [e.amount for e in inside if e.currency == tx.currency]
-                    r += [len(inside), len(same), float(sum(same)), max(same, default=NAN)]
+                    total = float(sum(same))
+                    mean = total / len(same) if same else NAN
+                    r += [len(inside), total, mean, max(same, default=NAN)]
                 for j in range(len(kind.distinct)):
                     for w in lay.windows:
                         inside = [e for e in s.events if eff - w < e.time <= eff]
@@ -119,6 +121,7 @@ class Reference:
                 r.append(float(sum(a * a for a in same)))
                 r.append(float(sum(a < tx.amount for a in same)))
                 r.append(float(sum(a == tx.amount for a in same)))
+                r.append(float(len(same)))
             if kind.risk:
                 hi = eff - lay.delay
                 fraud_times: list[int] = []

@@ -45,6 +45,16 @@ def test_memory_and_redis_give_identical_features(state: RedisState) -> None:
     assert risky > 100  # the labels did reach the features
 
 
+def test_a_client_that_decodes_responses_works_too(state: RedisState) -> None:
+    url = service_url("REDIS", REDIS_URL, 6379)
+    with redis.Redis.from_url(url, decode_responses=True) as text_client:
+        texts = RedisState(text_client, state._prefix)
+        txs = random_transactions(9, 200)
+        a = replay(FeatureEngine(MemoryState()), txs, 1)
+        b = replay(FeatureEngine(texts), txs, 1)
+    assert all(same(x, y) == [] for x, y in zip(a, b, strict=True))
+
+
 def test_identical_under_another_configuration(state: RedisState) -> None:
     config = FeatureConfig(
         windows=(dt.timedelta(minutes=5), dt.timedelta(hours=2)),

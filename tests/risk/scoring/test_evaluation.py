@@ -35,7 +35,7 @@ def _arrays(days: list[int], customers: list[int], frauds: list[int]) -> ev.Tran
     )
 
 
-def test_test_mask_leaves_out_customers_known_compromised() -> None:
+def test_protocol_mask_leaves_out_customers_known_compromised() -> None:
     # train days 0-1, delay days 2-3, test days 4-5 (train 2, delay 2, test 2)
     split = ev.Split(train_start=DAY0, train_days=2, delay_days=2, test_days=2)
     days = [0, 1, 2, 3, 4, 4, 4, 4, 5, 5, 5]
@@ -43,7 +43,7 @@ def test_test_mask_leaves_out_customers_known_compromised() -> None:
     frauds = [1, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0]
     data = _arrays(days, customers, frauds)
     test_rows = np.arange(4, len(days))  # what is known comes from all the data
-    keep = ev.test_mask(data, split, test_rows)
+    keep = ev.protocol_mask(data, split, test_rows)
     # day 4 knows the training frauds (1) and those of day 1 (none): 3 and 4 still count;
     # day 5 also knows day 2's (3), not day 3's (4) nor day 4's (5)
     assert keep.tolist() == [False, True, True, True, False, True, True]
@@ -167,6 +167,10 @@ def test_bad_inputs_are_evaluation_errors(world: Path, tmp_path: Path) -> None:
     garbage.write_text(",".join(ev.COLUMNS) + "\n1,yesterday,1,1,1.0,0\n")
     with pytest.raises(ev.EvaluationError, match="unreadable"):
         ev.read_transactions(garbage)
+    damaged = tmp_path / "damaged.parquet"
+    damaged.write_bytes(b"PAR1" + b"\x00" * 64 + b"PAR1")
+    with pytest.raises(ev.EvaluationError, match="Parquet"):
+        ev.read_transactions(damaged)
     with pytest.raises(ev.EvaluationError, match="the file covers 2018-04-01 to 2018-05-10"):
         ev.evaluate(world, dt.date(2018, 5, 1))
 
@@ -224,7 +228,7 @@ def test_real_data_small_split(tmp_path: Path) -> None:
     split = ev.Split(train_start=dt.date(2018, 7, 20), train_days=3, delay_days=3, test_days=3)
     rows = np.flatnonzero((data.day >= split.day(0)) & (data.day < split.test_end))
     test = rows[data.day[rows] >= split.test_start]
-    kept = test[ev.test_mask(data, split, test)]
+    kept = test[ev.protocol_mask(data, split, test)]
     again = ev.metrics(
         data.day[kept],
         data.customer[kept],

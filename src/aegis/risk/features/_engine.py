@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from operator import attrgetter
 
 from aegis.risk.features._config import ATTRIBUTES, KINDS, MICROS, FeatureConfig, Getter
 from aegis.risk.features._names import Layout
@@ -11,9 +12,12 @@ from aegis.risk.model import Label, Transaction
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
-# Per kind: its index, key getter, and distinct-attribute getters.
-_PLAN: tuple[tuple[int, Getter, tuple[Getter, ...]], ...] = tuple(
-    (i, kind.key, tuple(ATTRIBUTES[a] for a in kind.distinct)) for i, kind in enumerate(KINDS)
+# Every attribute read at once (one C call), then per kind: its index, key getter, and
+# where its distinct attributes are in that tuple.
+_ATTRS = tuple(ATTRIBUTES)
+_READ = attrgetter(*ATTRIBUTES.values())
+_PLAN: tuple[tuple[int, Getter, tuple[int, ...]], ...] = tuple(
+    (i, kind.key, tuple(_ATTRS.index(a) for a in kind.distinct)) for i, kind in enumerate(KINDS)
 )
 
 
@@ -59,11 +63,12 @@ class FeatureEngine:
     def event(self, tx: Transaction) -> Event:
         if tx.time.tzinfo is None:
             raise ValueError("transaction time must be timezone-aware (UTC)")
+        attrs = [v or None for v in _READ(tx)]
         streams: list[StreamRef] = []
-        for index, key_of, getters in _PLAN:
+        for index, key_of, where in _PLAN:
             key = key_of(tx)
             if key:
-                streams.append((index, key, tuple(g(tx) or None for g in getters)))
+                streams.append((index, key, tuple(map(attrs.__getitem__, where))))
         return Event(
             tx_id=tx.id,
             time=(tx.time - EPOCH) // MICROS,
@@ -76,9 +81,15 @@ class FeatureEngine:
         event = self.event(tx)
         readings = self._state.apply(event, read=True, write=write)
         lay = self._layout
-        out = lay.template.copy()
-        out["amount"] = event.amount
+        # all values in name order, then one dict: cheaper than updating a template
+        values = [event.amount]
+        kind = 0
         for (index, _, _), reading in zip(event.streams, readings, strict=True):
-            values = lay.derive[index](reading, event.amount)
-            out.update(zip(lay.kind_names[index], values, strict=True))
-        return out
+            while kind < index:
+                values += lay.missing[kind]
+                kind += 1
+            values += lay.derive[index](reading, event.amount)
+            kind += 1
+        for rest in lay.missing[kind:]:
+            values += rest
+        return dict(zip(lay.names, values, strict=True))

@@ -230,7 +230,10 @@ def _windows(
                 k = bisect_right(times, bound)
                 if k < len(times):
                     high = stack[1][k]
-            out += (float(seq - c), n, total, high)
+            if n > 0:
+                out += (float(seq - c), total, total / n, high)
+            else:
+                out += (float(seq - c), 0.0, NAN, high)
     if not read:
         return
     for _, times in s.seen:
@@ -248,7 +251,7 @@ def _windows(
             else:
                 when = seen_at.get(value)
                 out.append(1.0 if when is not None and when > horizon else 0.0)
-        out += (sumsq, below, equal)
+        out += (sumsq, below, equal, n)
 
 
 def _risk(s: _Stream, eff: int, lay: Layout, read: bool, write: bool, out: list[float]) -> None:

@@ -7,11 +7,13 @@ same features as long as they give the same readings.
 Reading layout of a stream, in order:
 
 - velocity kinds: the gap to the stream's previous transaction (µs, NaN if none); per window
-  ``count`` (any currency), ``n`` and ``sum`` (same currency), ``max`` (same currency, NaN if
-  none); per distinct attribute, per window, the number of distinct values;
+  ``count`` (any currency), ``sum`` (same currency; 0 if none), ``mean`` and ``max`` (same
+  currency, NaN if none); per distinct attribute, per window, the number of distinct values
+  (so far, exactly the features but the gap's unit);
 - moments kinds: per distinct attribute 1 if the transaction's value was seen within the
   retention, 0 if not, NaN if the transaction has none; then the sum of squared amounts over
-  the longest window, and how many of its amounts are below and equal to this one;
+  the longest window, how many of its amounts are below and equal to this one, and how many
+  there are;
 - risk kinds: per risk window, the delayed transaction count and its usable fraud labels;
   then the gaps (µs) from the oldest and the newest of those frauds in the longest window
   to the effective time (NaN if none).
@@ -157,6 +159,8 @@ class Layout:
             names.extend(kind_names)
         self.names: tuple[str, ...] = tuple(names)
         self.template: dict[str, float] = dict.fromkeys(self.names, NAN)
+        # per kind, its values when the transaction does not carry that entity
+        self.missing: list[list[float]] = [[NAN] * len(n) for n in self.kind_names]
 
 
 def _kind_names(kind: Kind, config: FeatureConfig) -> tuple[str, ...]:
@@ -187,34 +191,26 @@ def _deriver(kind: Kind, nw: int, nr: int) -> Derive:
     """A function from (reading, amount) to the kind's feature values, in name order."""
     nd = len(kind.distinct)
     velocity, moments, risk = kind.velocity, kind.moments, kind.risk
-    top = 1 + 4 * (nw - 1)  # where the longest window's (count, n, sum, max) starts
+    plain = 1 + 4 * nw + nd * nw  # the velocity block is the features themselves
+    means = range(3, 1 + 4 * nw, 4)
+    top_max = 4 * nw
 
     def derive(r: Sequence[float], amount: float) -> list[float]:
-        out: list[float] = []
         pos = 0
+        out: list[float] = []
         if velocity:
-            out.append(r[0] / 1e6)  # NaN stays NaN
-            pos = 1
-            for _ in range(nw):
-                count, n, total, high = r[pos], r[pos + 1], r[pos + 2], r[pos + 3]
-                pos += 4
-                if n > 0:
-                    out += (count, total, total / n, high)
-                else:
-                    out += (count, 0.0, NAN, NAN)
-            out += r[pos : pos + nd * nw]
-            pos += nd * nw
+            out = [r[0] / 1e6]  # NaN stays NaN
+            out += r[1:plain]
+            pos = plain
         if moments:
             out += [1.0 - known for known in r[pos : pos + nd]]  # NaN stays NaN
             pos += nd
-            sumsq, below, equal = r[pos], r[pos + 1], r[pos + 2]
-            pos += 3
-            for i in range(nw):
-                n, total = r[2 + 4 * i], r[3 + 4 * i]
-                out.append(amount / (total / n) if n > 0 and total > 0 else NAN)
-            n, total, high = r[top + 1], r[top + 2], r[top + 3]
-            out.append(amount / high if n > 0 and high > 0 else NAN)
-            out += _against_history(amount, n, total, sumsq, below, equal)
+            sumsq, below, equal, n = r[pos], r[pos + 1], r[pos + 2], r[pos + 3]
+            pos += 4
+            out += [amount / r[i] if r[i] > 0 else NAN for i in means]
+            high = r[top_max]
+            out.append(amount / high if high > 0 else NAN)
+            out += _against_history(amount, n, r[means[-1] - 1], sumsq, below, equal)
         if risk:
             for _ in range(nr):
                 count, frauds = r[pos], r[pos + 1]

@@ -27,6 +27,7 @@ from aegis.risk.model import Label
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 NAN = math.nan
+_EMPTY = (b"", "")
 _PREFIX = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
 
 
@@ -70,7 +71,7 @@ class RedisState:
         nw, nr = len(lay.windows), len(lay.risk_windows)
         self._sizes = tuple(
             (1 + 4 * nw + len(k.distinct) * nw if k.velocity else 0)
-            + (len(k.distinct) + 3 if k.moments else 0)
+            + (len(k.distinct) + 4 if k.moments else 0)
             + (2 * nr + 2 if k.risk else 0)
             for k in KINDS
         )
@@ -109,7 +110,9 @@ class RedisState:
         pos = 0
         for kind_index, _, _ in event.streams:
             size = self._sizes[kind_index]
-            readings.append([float(x) if x else NAN for x in raw[pos : pos + size]])
+            # integer replies come as int, text as bytes (str with decode_responses); an
+            # empty text is a missing value
+            readings.append([NAN if x in _EMPTY else float(x) for x in raw[pos : pos + size]])
             pos += size
         return readings
 

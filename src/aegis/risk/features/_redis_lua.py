@@ -6,12 +6,20 @@ Numbers cross the boundary as ``%.17g`` text (Lua's own conversion keeps 14 digi
 and both sides compute in IEEE doubles in the same order, so readings are bit-identical.
 
 Keys, under the tenant's prefix ``P`` (``S`` = kind index + hashed entity value):
-``P:h:S`` hash (head, seq, off, window cursors c1.., risk cursors rin r1.., per currency
-``a:CUR`` = n1,s1,n2,s2,...,sumsq); ``P:l:S`` list, the log ``time|amount|currency``;
-``P:m:S:CUR`` zset, suffix maxima (score time); ``P:p:S:CUR`` zset, amounts of the longest
-window (member = absolute log index); ``P:d:S:J`` zset, attribute J's values by last seen;
-``P:f:S`` hash, fraud labels ``tx -> time|usable_at``; ``P:x:TX`` the risk streams of a
-transaction, for labels that come later.
+``P:h:S`` hash: head, seq, off, window cursors c1.., risk cursors rin r1.., per currency
+``a:CUR`` = n1,s1,n2,s2,...,sumsq and ``m:CUR`` = the suffix maxima t,a,t,a,... (short: a few
+entries), ``dJ`` when attribute J has values, ``x`` when the expiries were last refreshed;
+``P:l:S`` list, the log ``time|amount|currency``; ``P:p:S:CUR`` zset, the amounts of the
+longest window (member = absolute log index); ``P:d:S:J`` zset, attribute J's values by last
+seen; ``P:f:S`` hash, fraud labels ``tx -> time|usable_at``; ``P:x:TX`` the risk streams of
+a transaction, for labels that come later.
+
+Every ``redis.call`` costs about 2 µs of the server's single thread, so the script saves
+them: expiries are refreshed every eighth of the TTL rather than on every write (a key made
+in between gets its own at once), pruning runs on every 16th write (queries filter by time
+anyway), and a small distinct set is read in one call. A key that outlived its stream
+(expiries drift by less than the refresh period) is deleted before the stream is made
+again, and never read: the hash says which keys belong to the current stream.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ local amount = tonumber(ARGV[5])
 local currency = ARGV[6]
 local R = tonumber(ARGV[7])
 local delay = tonumber(ARGV[8])
-local ttl = ARGV[9]
+local ttl = tonumber(ARGV[9])
 local nw = tonumber(ARGV[10])
 local W = {}
 for i = 1, nw do W[i] = tonumber(ARGV[10 + i]) end
@@ -40,19 +48,42 @@ pos = pos + 1
 
 local out = {}
 local refs = {}
-local function f(x) return string.format('%.17g', x) end
+local now = 0
+if write then
+  local clock = redis.call('TIME')
+  now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+end
+-- %d is two to three times cheaper than %.17g, and exact for integers below 2^53; every
+-- number here is an integer (minor units, microseconds, counts) short of pathological sums
+local function f(x)
+  if x == math.floor(x) and x > -9007199254740992 and x < 9007199254740992 then
+    return string.format('%d', x)
+  end
+  return string.format('%.17g', x)
+end
 local function push(x) out[#out + 1] = x end
-local function unpack_agg(s)
+-- A reading: an integer reply when exact (no formatting at all), else text; nil: missing.
+local function num(x)
+  if x == nil then
+    out[#out + 1] = ''
+  elseif x == math.floor(x) and x > -9007199254740992 and x < 9007199254740992 then
+    out[#out + 1] = x
+  else
+    out[#out + 1] = string.format('%.17g', x)
+  end
+end
+local function numbers(s)
   local a = {}
-  for v in string.gmatch(s, '[^,]+') do a[#a + 1] = tonumber(v) end
+  if s then
+    for v in string.gmatch(s, '[^,]+') do a[#a + 1] = tonumber(v) end
+  end
   return a
 end
-local function pack_agg(a)
+local function pack(a)
   local parts = {}
   for k = 1, #a do parts[k] = f(a[k]) end
   return table.concat(parts, ',')
 end
-local function amount_of(member) return string.match(member, '|(.*)$') end
 
 for _ = 1, ns do
   local sid = ARGV[pos]
@@ -67,28 +98,28 @@ for _ = 1, ns do
   local H = P .. ':h:' .. sid
   local L = P .. ':l:' .. sid
   local F = P .. ':f:' .. sid
-  local M = P .. ':m:' .. sid .. ':' .. currency
+  local D = P .. ':d:' .. sid .. ':'
   local PK = P .. ':p:' .. sid .. ':' .. currency
   local raw = redis.call('HGETALL', H)
   local st = {}
   for k = 1, #raw, 2 do st[raw[k]] = raw[k + 1] end
   local head = tonumber(st['head'])
   if head ~= nil and head <= t - R then
-    if write then
-      local dead = {H, L, F}
-      for field, _ in pairs(st) do
-        if string.sub(field, 1, 2) == 'a:' then
-          dead[#dead + 1] = P .. ':m:' .. sid .. ':' .. string.sub(field, 3)
-          dead[#dead + 1] = P .. ':p:' .. sid .. ':' .. string.sub(field, 3)
-        end
-      end
-      for j = 1, na do dead[#dead + 1] = P .. ':d:' .. sid .. ':' .. j end
-      redis.call('DEL', unpack(dead))
-    end
-    st = {}
+    st = {}  -- idle longer than the retention: forgotten
     head = nil
   end
   local fresh = head == nil
+  if fresh and write then
+    -- whatever is left under this stream's keys belongs to a stream that is gone
+    local dead = {H, L, F, PK}
+    for field, _ in pairs(st) do
+      if string.sub(field, 1, 2) == 'a:' then
+        dead[#dead + 1] = P .. ':p:' .. sid .. ':' .. string.sub(field, 3)
+      end
+    end
+    for j = 1, na do dead[#dead + 1] = D .. j end
+    redis.call('DEL', unpack(dead))
+  end
   local eff = t
   if head ~= nil and head >= t then eff = head end
   local seq = tonumber(st['seq'] or '0')
@@ -106,22 +137,23 @@ for _ = 1, ns do
 
   local aggs = {}
   local cursors = {}
+  local new_currency = st['a:' .. currency] == nil
   if velocity then
     if read then
-      if head ~= nil then push(f(eff - head)) else push('') end
+      if head ~= nil then num(eff - head) else push('') end
     end
     local agg = nil
-    if st['a:' .. currency] then
-      agg = unpack_agg(st['a:' .. currency])
+    if not new_currency then
+      agg = numbers(st['a:' .. currency])
       aggs[currency] = agg
     end
-    local sumsq, below, equal = 0, 0, 0
-    if moments then
-      if agg then sumsq = agg[2 * nw + 1] end
-      if not fresh then
-        below = redis.call('ZCOUNT', PK, '-inf', '(' .. f(amount))
-        equal = redis.call('ZCOUNT', PK, f(amount), f(amount))
-      end
+    -- suffix maxima: times increasing, amounts decreasing
+    local stack = numbers(st['m:' .. currency])
+    local sumsq, below, equal, top_n = 0, 0, 0, 0
+    if moments and agg then
+      sumsq = agg[2 * nw + 1]
+      below = redis.call('ZCOUNT', PK, '-inf', '(' .. f(amount))
+      equal = redis.call('ZCOUNT', PK, f(amount), f(amount))
     end
     for i = 1, nw do
       local bound = eff - W[i]
@@ -136,7 +168,7 @@ for _ = 1, ns do
         if write then
           local e_agg = aggs[ec]
           if e_agg == nil then
-            e_agg = unpack_agg(st['a:' .. ec])
+            e_agg = numbers(st['a:' .. ec])
             aggs[ec] = e_agg
           end
           e_agg[2 * i - 1] = e_agg[2 * i - 1] - 1
@@ -157,26 +189,47 @@ for _ = 1, ns do
         c = c + 1
       end
       cursors[i] = c
+      top_n = n
       if read then
-        local high = ''
-        if not fresh then
-          local top = redis.call('ZRANGEBYSCORE', M, '(' .. f(bound), '+inf', 'LIMIT', 0, 1)
-          if top[1] then high = amount_of(top[1]) end
+        local high = nil
+        for k = 1, #stack, 2 do
+          if stack[k] > bound then
+            high = stack[k + 1]
+            break
+          end
         end
-        push(f(seq - c))
-        push(f(n))
-        push(f(total))
-        push(high)
+        num(seq - c)
+        if n > 0 then
+          num(total)
+          num(total / n)
+        else
+          push(0)
+          push('')
+        end
+        num(high)
       end
     end
     if read then
+      local widest = eff - W[nw]
       for j = 1, na do
-        local D = P .. ':d:' .. sid .. ':' .. j
-        for i = 1, nw do
-          if fresh then
-            push('0')
+        if st['d' .. j] == nil then
+          for i = 1, nw do push(0) end
+        else
+          local got = redis.call(
+            'ZRANGEBYSCORE', D .. j, '(' .. f(widest), '+inf', 'WITHSCORES', 'LIMIT', 0, 32
+          )
+          if #got < 64 then  -- the whole longest window: count the others here
+            for i = 1, nw do
+              local bound, n = eff - W[i], 0
+              for k = 2, #got, 2 do
+                if tonumber(got[k]) > bound then n = n + 1 end
+              end
+              num(n)
+            end
           else
-            push(f(redis.call('ZCOUNT', D, '(' .. f(eff - W[i]), '+inf')))
+            for i = 1, nw do
+              push(redis.call('ZCOUNT', D .. j, '(' .. f(eff - W[i]), '+inf'))
+            end
           end
         end
       end
@@ -187,16 +240,28 @@ for _ = 1, ns do
             push('')
           else
             local when = false
-            if not fresh then
-              when = redis.call('ZSCORE', P .. ':d:' .. sid .. ':' .. j, vals[j])
-            end
-            if when and tonumber(when) > horizon then push('1') else push('0') end
+            if st['d' .. j] ~= nil then when = redis.call('ZSCORE', D .. j, vals[j]) end
+            if when and tonumber(when) > horizon then push(1) else push(0) end
           end
         end
-        push(f(sumsq))
-        push(f(below))
-        push(f(equal))
+        num(sumsq)
+        num(below)
+        num(equal)
+        num(top_n)
       end
+    end
+    if write then
+      while #stack > 0 and stack[#stack] <= amount do
+        stack[#stack] = nil
+        stack[#stack] = nil
+      end
+      stack[#stack + 1] = eff
+      stack[#stack + 1] = amount
+      local oldest, first = eff - W[nw], 1
+      while stack[first] <= oldest do first = first + 2 end
+      local kept = {}
+      for k = first, #stack do kept[#kept + 1] = stack[k] end
+      st['m:' .. currency] = pack(kept)
     end
   end
 
@@ -231,14 +296,14 @@ for _ = 1, ns do
             end
           end
         end
-        push(f(rin - r))
-        push(f(hits))
+        num(rin - r)
+        num(hits)
       end
     end
     if read then
       if first ~= nil then
-        push(f(eff - first))
-        push(f(eff - latest))
+        num(eff - first)
+        num(eff - latest)
       else
         push('')
         push('')
@@ -250,6 +315,8 @@ for _ = 1, ns do
     redis.call('RPUSH', L, f(eff) .. '|' .. f(amount) .. '|' .. currency)
     st['head'] = f(eff)
     st['seq'] = f(seq + 1)
+    local prune = seq % 16 == 0
+    local refresh = st['x'] == nil or now - tonumber(st['x']) > ttl / 8
     local keep = seq + 1
     if velocity then
       for i = 1, nw do st['c' .. i] = f(cursors[i]) end
@@ -265,51 +332,63 @@ for _ = 1, ns do
       end
       if moments then
         agg[2 * nw + 1] = agg[2 * nw + 1] + amount * amount
+        if new_currency and not fresh then redis.call('DEL', PK) end
         redis.call('ZADD', PK, f(amount), f(seq))
-        redis.call('PEXPIRE', PK, ttl)
+        if new_currency then redis.call('PEXPIRE', PK, ttl) end
       end
-      for cur, a in pairs(aggs) do st['a:' .. cur] = pack_agg(a) end
-      while true do
-        local last = redis.call('ZRANGE', M, -1, -1)
-        if last[1] == nil or tonumber(amount_of(last[1])) > amount then break end
-        redis.call('ZREMRANGEBYRANK', M, -1, -1)
-      end
-      redis.call('ZADD', M, f(eff), string.format('%015d', seq) .. '|' .. f(amount))
-      redis.call('ZREMRANGEBYSCORE', M, '-inf', f(eff - W[nw]))
-      redis.call('PEXPIRE', M, ttl)
+      for cur, a in pairs(aggs) do st['a:' .. cur] = pack(a) end
       for j = 1, na do
-        local D = P .. ':d:' .. sid .. ':' .. j
-        if vals[j] ~= '' then redis.call('ZADD', D, f(eff), vals[j]) end
-        redis.call('ZREMRANGEBYSCORE', D, '-inf', f(eff - R))
-        redis.call('PEXPIRE', D, ttl)
+        local made = st['d' .. j] == nil
+        if vals[j] ~= '' then
+          if made and not fresh then redis.call('DEL', D .. j) end
+          redis.call('ZADD', D .. j, f(eff), vals[j])
+          if made then
+            redis.call('PEXPIRE', D .. j, ttl)
+            st['d' .. j] = '1'
+          end
+        end
+        if prune and not made then redis.call('ZREMRANGEBYSCORE', D .. j, '-inf', f(eff - R)) end
       end
       keep = math.min(keep, cursors[nw])
     end
     if risk then
       st['rin'] = f(rin)
       for j = 1, nr do st['r' .. j] = f(rcur[j]) end
-      local oldest = eff - delay - RW[nr]
-      for _, fx in ipairs(frauds) do
-        if fx[1] <= oldest then redis.call('HDEL', F, fx[3]) end
+      if prune then
+        local oldest = eff - delay - RW[nr]
+        for _, fx in ipairs(frauds) do
+          if fx[1] <= oldest then redis.call('HDEL', F, fx[3]) end
+        end
       end
-      redis.call('PEXPIRE', F, ttl)
       refs[#refs + 1] = sid
       refs[#refs + 1] = f(eff)
       keep = math.min(keep, rcur[nr])
     end
-    if keep > off then
+    if keep - off >= 64 then
       redis.call('LTRIM', L, keep - off, -1)
       off = keep
     end
     st['off'] = f(off)
+    if refresh then st['x'] = f(now) end
     local args = {}
     for k, v in pairs(st) do
       args[#args + 1] = k
       args[#args + 1] = v
     end
     redis.call('HSET', H, unpack(args))
-    redis.call('PEXPIRE', H, ttl)
-    redis.call('PEXPIRE', L, ttl)
+    if refresh then
+      redis.call('PEXPIRE', H, ttl)
+      redis.call('PEXPIRE', L, ttl)
+      redis.call('PEXPIRE', F, ttl)
+      for field, _ in pairs(st) do
+        if moments and string.sub(field, 1, 2) == 'a:' then
+          redis.call('PEXPIRE', P .. ':p:' .. sid .. ':' .. string.sub(field, 3), ttl)
+        end
+      end
+      for j = 1, na do
+        if st['d' .. j] ~= nil then redis.call('PEXPIRE', D .. j, ttl) end
+      end
+    end
   end
 end
 
