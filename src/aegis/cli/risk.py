@@ -58,10 +58,42 @@ def evaluate(
             raise EvaluationError("--train-days and --test-days must be >= 1, --delay-days >= 0")
         if scores_out is not None and not scores_out.parent.is_dir():
             raise EvaluationError(f"{scores_out.parent}: no such folder for --scores-out")
-        result = run(transactions, start, train_days, delay_days, test_days, scores_out)
+        result = run(
+            transactions,
+            start,
+            train_days,
+            delay_days,
+            test_days,
+            scores_out,
+            rules=default_pack_score(),
+        )
     except (EvaluationError, OSError) as exc:
         fail(str(exc).splitlines()[0], as_json=as_json, code=2)
     emit(result, as_json=as_json, human=_human(result))
+
+
+def default_pack_score() -> Any:
+    """The default rule pack as a score for the protocol: the outcome's rank first (a
+    decline outranks any review), then the rules' total score. The customers of the
+    handbook's data are unknown to KYC, so no model and default limits."""
+    from aegis.risk.features import FEATURE_NAMES
+    from aegis.risk.lists import NO_HITS
+    from aegis.risk.rules import (
+        CustomerFacts,
+        Limits,
+        compile_rule_set,
+        default_rule_set,
+        variables_for,
+    )
+
+    compiled = compile_rule_set(default_rule_set(), known_features=FEATURE_NAMES)
+    customer, limits = CustomerFacts(), Limits()
+
+    def score(tx: Any, features: Any) -> float:
+        evaluation = compiled.evaluate(variables_for(tx, features, customer, NO_HITS, None, limits))
+        return float(evaluation.outcome.rank * 1000 + evaluation.total_score)
+
+    return score
 
 
 def _human(result: dict[str, Any]) -> str:
