@@ -249,3 +249,42 @@ def test_processes_share_a_history_through_the_database(
             assert explained.json()["features"]["customer_count_1h"] == 3.0
     finally:
         fresh.close()
+
+
+@pytest.mark.redis
+def test_memory_and_redis_state_decide_alike(
+    client: TestClient, platform: Platform, tenant: TenantHandle, other_tenant: TenantHandle
+) -> None:
+    """The same payments through the embedded shape (memory) and the scaled one (Redis)
+    give the same features and decisions."""
+    import redis
+
+    from aegis.app import create_app
+    from tests.conftest import REDIS_URL, service_url
+
+    url = service_url("REDIS", REDIS_URL, 6379)
+    scaled = Platform.build(platform.settings.model_copy(update={"redis_url": url}))
+    try:
+        with TestClient(create_app(scaled)) as second:
+            start = utcnow() - dt.timedelta(hours=2)
+            for i in range(40):
+                body = tx(
+                    id=f"same-{i}",
+                    time=(start + dt.timedelta(minutes=3 * i)).isoformat(),
+                    customer_id=f"c{i % 3}",
+                    card_fingerprint=f"card-{i % 5:08d}",
+                    device_id=f"dev-{i % 4}",
+                    terminal_id=f"t{i % 2}",
+                    amount=1_000 + 997 * i,
+                )
+                a = post(client, tenant, body).json()
+                b = post(second, other_tenant, body).json()
+                assert a["outcome"] == b["outcome"] and a["score"] == b["score"]
+                fa = client.get(f"/v1/decisions/{a['id']}", headers=tenant.headers).json()
+                fb = second.get(f"/v1/decisions/{b['id']}", headers=other_tenant.headers).json()
+                assert fa["features"] == fb["features"], i
+    finally:
+        client_redis = redis.Redis.from_url(url)
+        for key in client_redis.scan_iter(f"aegis:risk:{other_tenant.id}:*"):
+            client_redis.delete(key)
+        scaled.close()

@@ -99,12 +99,17 @@ class RiskRuntime:
             return rt
         with self._lock:
             rt = self._tenants.get(tenant_id)
-            if rt is None:
+            if rt is None or self._delay_changed(session, rt):
                 rt = self._build(session, tenant_id)
                 self._tenants[tenant_id] = rt
             else:
                 self._refresh(session, rt)
         return rt
+
+    def _delay_changed(self, session: Session, rt: TenantRuntime) -> bool:
+        """A new label delay reshapes every risk window: the history is built again."""
+        current = self._settings(session, rt.tenant_id).risk_label_delay_days
+        return current != rt.settings.risk_label_delay_days
 
     def invalidate(self, tenant_id: str) -> None:
         """Re-read the tenant's configuration on its next decision (after a publish)."""
@@ -174,7 +179,7 @@ class RiskRuntime:
         repo = ListEntryRepository(session, tenant_id)
         return (repo.newest_change(), repo.count())
 
-    def _state(self, tenant_id: str) -> Any:
+    def _state(self, tenant_id: str, delay_days: int) -> Any:
         url = self.platform.settings.redis_url
         if url is None:
             return MemoryState()
@@ -182,9 +187,10 @@ class RiskRuntime:
             import redis
 
             self._redis = redis.Redis.from_url(url)
+        # The label delay shapes the stored risk windows: another delay, another history.
         return RedisState(
             self._redis,
-            f"aegis:risk:{tenant_id}",
+            f"aegis:risk:{tenant_id}:d{delay_days}",
             secret=self.platform.ring.key(self.platform.ring.active_id("index")).key,
         )
 
@@ -192,8 +198,9 @@ class RiskRuntime:
         settings = self._settings(session, tenant_id)
         rules, version = self._rules(session, tenant_id, settings.risk_rule_set)
         champion, challenger, models_key = self._scorers(session, tenant_id)
-        state = self._state(tenant_id)
-        engine = FeatureEngine(state, FeatureConfig())
+        delay = settings.risk_label_delay_days
+        state = self._state(tenant_id, delay)
+        engine = FeatureEngine(state, FeatureConfig(label_delay=timedelta(days=delay)))
         rt = TenantRuntime(
             tenant_id=tenant_id,
             settings=settings,
