@@ -70,6 +70,8 @@ def create_app(platform: Platform, *, run_worker: bool = False) -> FastAPI:
         try:
             yield
         finally:
+            # Decisions already taken are written before the process goes.
+            services.decisions.writer.close()
             if worker is not None:
                 worker.stop()
 

@@ -15,15 +15,17 @@ from aegis.risk.admin_endpoints import router as risk_config
 from aegis.risk.endpoints import router as risk
 from aegis.screening.endpoints import router as screening
 
+# Routes are matched in this order, one by one: the busiest (payments, then applicants)
+# come first, so a payment is not compared with a hundred other templates.
 ROUTERS: tuple[APIRouter, ...] = (
+    risk,
+    applicants,
     partners,
     contacts,
-    applicants,
     documents,
     liveness,
     reviews,
     screening,
-    risk,
     risk_config,
     webhooks,
     audit,

@@ -9,12 +9,17 @@ decided again: the same body gets the same decision back, another body a 409.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import zlib
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from aegis.auth.context import Ctx
 from aegis.errors import Conflict, NotFound
@@ -29,12 +34,15 @@ from aegis.risk.model import Outcome, Transaction
 from aegis.risk.models import RiskAlert, RiskDecision, RiskTransaction
 from aegis.risk.repository import AlertRepository, DecisionRepository, TransactionRepository
 from aegis.risk.transactions import transaction_to_json
+from aegis.risk.writer import AlreadyStored, GroupWriter
 from aegis.storage.db import after_commit
 
 if TYPE_CHECKING:
     from aegis.platform import Platform
+    from aegis.risk.runtime import TenantRuntime
     from aegis.screening.service import ScreeningService
 
+_ZLIB = b"\x78"  # the first byte of a zlib stream
 ALERTING = frozenset({Outcome.REVIEW, Outcome.STEP_UP, Outcome.DECLINE})
 
 
@@ -48,6 +56,23 @@ class Decided:
     transaction: RiskTransaction
     decision: RiskDecision
     replayed: bool
+    # The explanation as stored, when at hand (a new decision): saves decrypting it again.
+    evidence: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A decision made and not yet stored."""
+
+    tenant_id: str
+    tx: Transaction
+    verdict: Verdict
+    source: str
+    encoded: bytes
+    digest: str
+    ref: str | None
+    now: datetime
+    runtime: TenantRuntime
 
 
 def fingerprint(tx: Transaction) -> str:
@@ -69,18 +94,71 @@ class DecisionService:
         self.indexer = platform.indexer
         self.audit = platform.audit
         self.counterparties = CounterpartyScreening(screening)
+        self.writer = GroupWriter(platform.db)
 
     def customer_ref(self, tenant_id: str, tx: Transaction) -> str | None:
         return self.indexer.compute_optional(tenant_id, IndexKind.CUSTOMER, tx.customer_id)
 
     def decide(self, session: Session, ctx: Ctx, tx: Transaction, *, source: str) -> Decided:
+        """Decide and store in the caller's transaction (the ISO 20022 and stream paths)."""
+        prepared = self.prepare(session, ctx.tenant_id, tx, source=source)
+        if isinstance(prepared, Decided):
+            return prepared
+        return self.store(session, prepared)
+
+    async def decide_now(self, ctx: Ctx, tx: Transaction, *, source: str) -> Decided:
+        """Decide on the event loop and wait for the group commit (``POST /v1/transactions``).
+
+        The reads are indexed point reads on the loop's own connection and the decision is
+        pure, so nothing here waits on a thread; only building or refreshing the tenant's
+        runtime (rare, and possibly long) goes to the thread pool. The answer comes once
+        the decision is durable."""
         tenant_id = ctx.tenant_id
-        repo = TransactionRepository(session, tenant_id)
+        db = self.platform.db
+        await self.ready(tenant_id)
+        with db.loop_reader() as session:
+            prepared = self.prepare(session, tenant_id, tx, source=source, optimistic=True)
+        if isinstance(prepared, Decided):
+            return prepared
+        try:
+            stored = self.writer.submit(partial(self.store, prepared=prepared))
+            return await asyncio.wrap_future(stored)
+        except AlreadyStored:
+            # The same id stored meanwhile (a retry racing its original): answer as a replay.
+            with db.loop_reader() as session:
+                existing = TransactionRepository(session, tenant_id).by_external_id(tx.id)
+                if existing is None:
+                    raise
+                return self._replay(session, tenant_id, existing, prepared.digest)
+
+    async def ready(self, tenant_id: str) -> None:
+        """Build or refresh the tenant's runtime off the event loop when it is due."""
+        if self.platform.risk.stale(tenant_id):
+            await run_in_threadpool(self._refresh_runtime, tenant_id)
+
+    def _refresh_runtime(self, tenant_id: str) -> None:
+        with self.platform.db.session(write=False) as session:
+            self.platform.risk.tenant(session, tenant_id)
+
+    def prepare(
+        self,
+        session: Session,
+        tenant_id: str,
+        tx: Transaction,
+        *,
+        source: str,
+        optimistic: bool = False,
+    ) -> Prepared | Decided:
+        """Everything a decision needs read and computed, nothing written; a transaction
+        id seen before is answered from storage."""
         encoded, digest = _encoded(tx)
-        existing = repo.by_external_id(tx.id)
-        if existing is not None:
-            return self._replay(session, tenant_id, existing, digest)
         runtime = self.platform.risk.tenant(session, tenant_id)
+        # An id this process has seen is looked up (a retry); any other is new unless the
+        # unique index says otherwise when the decision is stored (see ``decide_now``).
+        if not optimistic or tx.id in runtime.recent:
+            existing = TransactionRepository(session, tenant_id).by_external_id(tx.id)
+            if existing is not None:
+                return self._replay(session, tenant_id, existing, digest)
         now = utcnow()
         ref = self.customer_ref(tenant_id, tx)
         customer = customer_facts(session, tenant_id, tx, ref)
@@ -98,12 +176,18 @@ class DecisionService:
             counterparty=counterparty,
             now=now,
         )
-        row, decision = self._store(
-            session, tenant_id, tx, verdict, source, (encoded, digest), ref, now
+        return Prepared(tenant_id, tx, verdict, source, encoded, digest, ref, now, runtime)
+
+    def store(self, session: Session, prepared: Prepared) -> Decided:
+        """Write a prepared decision in ``session``'s transaction."""
+        p = prepared
+        row, decision, evidence = self._store(
+            session, p.tenant_id, p.tx, p.verdict, p.source, (p.encoded, p.digest), p.ref, p.now
         )
+        runtime, tx = p.runtime, p.tx
         # The history learns the transaction only once the decision is durable.
         after_commit(session, lambda: runtime.record(tx))
-        return Decided(row, decision, replayed=False)
+        return Decided(row, decision, replayed=False, evidence=evidence)
 
     def _replay(
         self, session: Session, tenant_id: str, existing: RiskTransaction, digest: str
@@ -126,7 +210,7 @@ class DecisionService:
         encoded: tuple[bytes, str],
         customer_ref: str | None,
         now: Any,
-    ) -> tuple[RiskTransaction, RiskDecision]:
+    ) -> tuple[RiskTransaction, RiskDecision, dict[str, Any]]:
         data, digest = encoded
         evaluation = verdict.evaluation
         champion, challenger = verdict.champion, verdict.challenger
@@ -164,8 +248,12 @@ class DecisionService:
             duration_us=verdict.duration_us,
             created_at=now,
         )
-        decision.evidence_enc = self.vault.encrypt(
-            orjson.dumps(verdict.evidence(), option=orjson.OPT_SERIALIZE_NUMPY).decode(),
+        evidence = verdict.evidence()
+        # Compressed before sealing: every feature and rule value of a decision is ~8 KB
+        # of JSON that shrinks fourfold, and it is written on every payment.
+        decision.evidence_enc = self.vault.encrypt_with(
+            self.vault.ring.active_id(),
+            zlib.compress(orjson.dumps(evidence, option=orjson.OPT_SERIALIZE_NUMPY), 1),
             row_aad(decision, "evidence_enc"),
         )
         TransactionRepository(session, tenant_id).add(row)
@@ -197,7 +285,7 @@ class DecisionService:
                     "model_score": decision.model_score,
                 },
             )
-        return row, decision
+        return row, decision, evidence
 
     # --- reading --------------------------------------------------------------------
     def get(self, session: Session, ctx: Ctx, decision_id: str) -> RiskDecision:
@@ -207,9 +295,10 @@ class DecisionService:
         return row
 
     def evidence(self, row: RiskDecision) -> dict[str, Any]:
-        data: dict[str, Any] = orjson.loads(
-            self.vault.decrypt(row.evidence_enc, row_aad(row, "evidence_enc"))
-        )
+        raw = self.vault.decrypt_bytes(row.evidence_enc, row_aad(row, "evidence_enc"))
+        if raw[:1] == _ZLIB:  # JSON starts with "{"; older decisions were stored plain
+            raw = zlib.decompress(raw)
+        data: dict[str, Any] = orjson.loads(raw)
         return data
 
     def transaction(self, session: Session, ctx: Ctx, transaction_id: str) -> RiskTransaction:

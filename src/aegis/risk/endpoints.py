@@ -48,21 +48,22 @@ def decision_out(services: Services, decided: Decided) -> DecisionOut:
         **responses(Forbidden, TransactionConflict),
     },
 )
-def create_transaction(
+async def create_transaction(
     body: TransactionIn,
     ctx: RiskCtx,
-    session: SessionDep,
     services: ServicesDep,
     response: Response,
 ) -> DecisionOut:
     """Decide a payment now: `approve`, `review`, `step_up` or `decline`, with the rules that
     hit and the model's reasons. Sending the same transaction id again returns the same
-    decision (200) and changes nothing; the same id with another body is a 409."""
+    decision (200) and changes nothing; the same id with another body is a 409. The answer
+    comes once the decision is stored."""
+    await services.decisions.ready(ctx.tenant_id)
     try:
-        tx = services.risk_views.intake(session, ctx, body)
+        tx = services.risk_views.intake_now(ctx, body)
     except IntakeRejected as exc:
         raise exc.to_problem() from None
-    decided = services.decisions.decide(session, ctx, tx, source="json")
+    decided = await services.decisions.decide_now(ctx, tx, source="json")
     if decided.replayed:
         response.status_code = status.HTTP_200_OK
     return decision_out(services, decided)

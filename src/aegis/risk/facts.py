@@ -48,16 +48,17 @@ def customer_facts(
                 screening = "unknown"  # a possible match nobody has looked at yet
             elif applicant.status == "approved":
                 screening = "clear"
-    restriction = RestrictionRepository(session, tenant_id).by_ref(customer_ref)
+    restriction = RestrictionRepository(session, tenant_id).state(customer_ref)
     last = TransactionRepository(session, tenant_id).last_time_for_customer(customer_ref, tx.time)
+    frozen, limit_amount = restriction if restriction is not None else (False, None)
     return CustomerFacts(
         kyc_level=kyc_level,
         kyc_status=kyc_status,
         risk_rating=risk,
         screening=screening,  # type: ignore[arg-type]
-        frozen=bool(restriction and restriction.frozen),
-        limited=bool(restriction and restriction.limit_amount is not None),
-        limit_amount=restriction.limit_amount if restriction else None,
+        frozen=frozen,
+        limited=limit_amount is not None,
+        limit_amount=limit_amount,
         days_since_last_tx=(tx.time - last).days if last is not None else None,
         account_age_days=age,
     )

@@ -19,6 +19,7 @@ from aegis.risk.models import (
     RiskRuleSet,
     RiskTransaction,
 )
+from aegis.storage.hot import HotStatement
 
 # Built once: a decision runs these on every transaction, and building a statement costs
 # more than running it on an index.
@@ -40,6 +41,29 @@ _RESTRICTION = select(AccountRestriction).where(
     AccountRestriction.tenant_id == bindparam("tenant_id"),
     AccountRestriction.customer_ref == bindparam("customer_ref"),
 )
+# The per-payment reads, on the driver's cursor (see aegis.storage.hot).
+_HOT_RESTRICTION = HotStatement(
+    select(AccountRestriction.frozen, AccountRestriction.limit_amount).where(
+        AccountRestriction.tenant_id == bindparam("tenant_id"),
+        AccountRestriction.customer_ref == bindparam("customer_ref"),
+    )
+)
+_HOT_LAST_FOR_CUSTOMER = HotStatement(_LAST_FOR_CUSTOMER)
+_HOT_STORED_SINCE = HotStatement(
+    select(RiskTransaction.external_id, RiskTransaction.created_at)
+    .where(
+        RiskTransaction.tenant_id == bindparam("tenant_id"),
+        RiskTransaction.created_at >= bindparam("since"),
+    )
+    .order_by(RiskTransaction.created_at, RiskTransaction.id)
+    .limit(bindparam("limit"))
+)
+_HOT_EXISTS = HotStatement(
+    select(RiskTransaction.id).where(
+        RiskTransaction.tenant_id == bindparam("tenant_id"),
+        RiskTransaction.external_id == bindparam("external_id"),
+    )
+)
 
 
 class TransactionRepository(TenantRepository[RiskTransaction]):
@@ -51,8 +75,13 @@ class TransactionRepository(TenantRepository[RiskTransaction]):
         return self.session.scalars(_BY_EXTERNAL_ID, params).one_or_none()
 
     def by_external_ids(self, external_ids: Sequence[str]) -> list[RiskTransaction]:
-        stmt = self._scoped().where(RiskTransaction.external_id.in_(list(external_ids)))
-        return list(self.session.scalars(stmt))
+        found: list[RiskTransaction] = []
+        ids = list(external_ids)
+        for start in range(0, len(ids), 500):  # a bounded IN list per statement
+            chunk = ids[start : start + 500]
+            stmt = self._scoped().where(RiskTransaction.external_id.in_(chunk))
+            found.extend(self.session.scalars(stmt))
+        return found
 
     def set_status(self, row_id: str, status: str, reason: str | None) -> None:
         self.session.execute(
@@ -71,21 +100,23 @@ class TransactionRepository(TenantRepository[RiskTransaction]):
         )
         yield from self.session.scalars(stmt)
 
-    def created_since(self, since: datetime, limit: int = 10_000) -> list[RiskTransaction]:
-        """Transactions stored from ``since`` on, by storage time: what other processes
-        decided, for an in-memory history to catch up with."""
-        stmt = (
-            self._scoped()
-            .where(RiskTransaction.created_at >= since)
-            .order_by(RiskTransaction.created_at, RiskTransaction.id)
-            .limit(limit)
+    def stored_since(self, since: datetime, limit: int = 10_000) -> list[tuple[str, datetime]]:
+        """``(external_id, created_at)`` of the transactions stored from ``since`` on, by
+        storage time: cheap enough to poll every second for what other processes stored."""
+        rows = _HOT_STORED_SINCE.all(
+            self.session, tenant_id=self.tenant_id, since=since, limit=limit
         )
-        return list(self.session.scalars(stmt))
+        return [(row[0], row[1]) for row in rows]
 
     def last_time_for_customer(self, customer_ref: str, before: datetime) -> datetime | None:
-        params = {"tenant_id": self.tenant_id, "customer_ref": customer_ref, "before": before}
-        found: datetime | None = self.session.scalars(_LAST_FOR_CUSTOMER, params).first()
-        return found
+        row = _HOT_LAST_FOR_CUSTOMER.first(
+            self.session, tenant_id=self.tenant_id, customer_ref=customer_ref, before=before
+        )
+        return None if row is None else row[0]
+
+    def exists(self, external_id: str) -> bool:
+        found = _HOT_EXISTS.first(self.session, tenant_id=self.tenant_id, external_id=external_id)
+        return found is not None
 
 
 class DecisionRepository(TenantRepository[RiskDecision]):
@@ -213,3 +244,10 @@ class RestrictionRepository(TenantRepository[AccountRestriction]):
     def by_ref(self, customer_ref: str) -> AccountRestriction | None:
         params = {"tenant_id": self.tenant_id, "customer_ref": customer_ref}
         return self.session.scalars(_RESTRICTION, params).one_or_none()
+
+    def state(self, customer_ref: str) -> tuple[bool, int | None] | None:
+        """``(frozen, limit_amount)`` of the customer's restriction, if any."""
+        row = _HOT_RESTRICTION.first(
+            self.session, tenant_id=self.tenant_id, customer_ref=customer_ref
+        )
+        return None if row is None else (bool(row[0]), row[1])

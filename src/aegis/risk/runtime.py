@@ -106,6 +106,18 @@ class RiskRuntime:
                 self._refresh(session, rt)
         return rt
 
+    def stale(self, tenant_id: str) -> bool:
+        """Whether the next ``tenant`` call reads the database (a build or a refresh)."""
+        rt = self._tenants.get(tenant_id)
+        return rt is None or time.monotonic() - rt.checked_at >= self.refresh_seconds
+
+    def settled(self, tenant_id: str) -> TenantRuntime:
+        """The tenant's runtime as it is, without reading the database (built before)."""
+        rt = self._tenants.get(tenant_id)
+        if rt is None:
+            raise LookupError(f"risk runtime of {tenant_id} not built")
+        return rt
+
     def _delay_changed(self, session: Session, rt: TenantRuntime) -> bool:
         """A new label delay reshapes every risk window: the history is built again."""
         current = self._settings(session, rt.tenant_id).risk_label_delay_days
@@ -255,12 +267,20 @@ class RiskRuntime:
         assert rt.tail_mark is not None
         since = rt.tail_mark - _TAIL_OVERLAP
         newest = rt.tail_mark
-        for row in TransactionRepository(session, rt.tenant_id).created_since(since):
-            newest = max(newest, row.created_at)
-            if row.external_id in rt.recent:
-                continue
-            data = self.platform.vault.decrypt(row.data_enc, row_aad(row, "data_enc"))
-            rt.record(transaction_from_json(orjson.loads(data)))
+        repo = TransactionRepository(session, rt.tenant_id)
+        # Only ids and times first: nearly all of them are this process's own decisions.
+        stored = repo.stored_since(since)
+        unknown = [external_id for external_id, _ in stored if external_id not in rt.recent]
+        if stored:
+            newest = max(newest, max(created for _, created in stored))
+        if unknown:
+            rows = {row.external_id: row for row in repo.by_external_ids(unknown)}
+            for external_id in unknown:  # in storage order
+                row = rows.get(external_id)
+                if row is None:
+                    continue
+                data = self.platform.vault.decrypt(row.data_enc, row_aad(row, "data_enc"))
+                rt.record(transaction_from_json(orjson.loads(data)))
         rt.tail_mark = newest
 
     def _replay(self, session: Session, rt: TenantRuntime) -> None:

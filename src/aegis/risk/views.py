@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.orm import Session
 
 from aegis.auth.context import Ctx
@@ -48,6 +49,16 @@ def _iso_problem(exc: Iso20022Error) -> ValidationFailed:
     )
 
 
+def _json_problem(exc: PydanticValidationError) -> ValidationFailed:
+    return ValidationFailed(
+        "The message is neither a pacs.008 nor a pacs.002 nor a transaction.",
+        errors=[
+            FieldError("/" + "/".join(str(part) for part in e["loc"]), e["msg"], e["type"])
+            for e in exc.errors()[:50]
+        ],
+    )
+
+
 def _model(score: dict[str, Any] | None) -> dict[str, Any] | None:
     if score is None:
         return None
@@ -67,6 +78,12 @@ class RiskViews:
     def intake(self, session: Session, ctx: Ctx, body: TransactionIn) -> Transaction:
         return to_transaction(body, now=utcnow(), max_future_skew=self._skew(session, ctx))
 
+    def intake_now(self, ctx: Ctx, body: TransactionIn) -> Transaction:
+        """``intake`` on the event loop, after ``DecisionService.ready``: the skew comes from
+        the tenant's runtime."""
+        seconds = self.platform.risk.settled(ctx.tenant_id).settings.risk_max_future_skew_seconds
+        return to_transaction(body, now=utcnow(), max_future_skew=dt.timedelta(seconds=seconds))
+
     def iso20022(
         self, session: Session, ctx: Ctx, data: bytes, content_type: str
     ) -> list[Decided] | dict[str, list[str]]:
@@ -82,6 +99,9 @@ class RiskViews:
                 txs = parse_pacs008_json(data, options=options)
             else:
                 txs = [self.intake(session, ctx, TransactionIn.model_validate_json(data))]
+        except PydanticValidationError as exc:
+            # JSON that is neither Tazama's pacs form nor our transaction: say what is wrong.
+            raise _json_problem(exc) from None
         except Iso20022Error as exc:
             if exc.errors and exc.errors[0][0] == "/" and "content type" in exc.errors[0][1]:
                 raise UnsupportedMediaType(exc.errors[0][1]) from None
@@ -114,7 +134,10 @@ class RiskViews:
 
     # --- decisions ------------------------------------------------------------------
     def decision(self, decided: Decided) -> dict[str, Any]:
-        return {**self._decision(decided.decision), "replayed": decided.replayed}
+        return {
+            **self._decision(decided.decision, decided.evidence),
+            "replayed": decided.replayed,
+        }
 
     def _decision(
         self, row: RiskDecision, evidence: dict[str, Any] | None = None

@@ -1,0 +1,148 @@
+"""Group commit for decisions: many requests' rows in one transaction.
+
+A decision's rows (the transaction, the decision with its evidence, an alert and a webhook
+event) are small; what costs is the transaction around them: taking the write lock,
+BEGIN, the flush and the COMMIT (an fsync on SQLite, a round trip on PostgreSQL). One
+thread per process writes whatever decisions are waiting when it gets to them, in one
+transaction, so under load the cost of a commit is shared and without load a decision
+waits for no one. A caller learns its decision is durable only after the commit: nothing
+is answered that could still be lost.
+
+A batch that fails (a transaction id stored meanwhile by another process or request, the
+unique index says so) is written again one decision per transaction, so one bad decision
+never takes its neighbours down with it.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import structlog
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from aegis.storage.db import Database
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+MAX_BATCH = 256
+
+
+class AlreadyStored(Exception):
+    """The unique index refused the rows: the same key was stored meanwhile."""
+
+
+@dataclass(slots=True)
+class _Item(Generic[T]):
+    work: Callable[[Session], T]
+    future: Future[T] = field(default_factory=Future)
+
+
+class GroupWriter:
+    """Runs ``work(session)`` callables in shared write transactions, on one thread."""
+
+    def __init__(self, db: Database, *, name: str = "aegis-decision-writer") -> None:
+        self.db = db
+        self.name = name
+        self._queue: queue.SimpleQueue[_Item[Any] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def submit(self, work: Callable[[Session], T]) -> Future[T]:
+        """Queue ``work``; the future resolves once its transaction committed (and the
+        transaction's after-commit callbacks ran), or fails with what the work raised
+        (``AlreadyStored`` for a unique-index conflict)."""
+        item: _Item[T] = _Item(work)
+        self._queue.put(item)
+        self._ensure_thread()
+        return item.future
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Write what is queued, then stop the thread (a later ``submit`` starts another)."""
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            self._queue.put(None)
+            thread.join(timeout)
+
+    # --- the writer thread ----------------------------------------------------------
+    def _ensure_thread(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                self._drain()
+                return
+            batch: list[_Item[Any]] = [first]
+            stop = False
+            while len(batch) < MAX_BATCH:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stop = True
+                    break
+                batch.append(nxt)
+            self._write(batch)
+            if stop:
+                self._drain()
+                return
+
+    def _drain(self) -> None:
+        """What arrived while closing is written too, never left waiting."""
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is not None:
+                self._write([item])
+
+    def _write(self, batch: list[_Item[Any]]) -> None:
+        pending = [item for item in batch if item.future.set_running_or_notify_cancel()]
+        if not pending:
+            return
+        results: list[Any] = []
+        try:
+            with self.db.session() as session:
+                results = [item.work(session) for item in pending]
+        except Exception as exc:  # noqa: BLE001 - each decision gets its own answer below
+            if len(pending) == 1:
+                _fail(pending[0], exc)
+                return
+            # Alone, each item either commits or fails with its own error.
+            for item in pending:
+                self._write_one(item)
+            return
+        for item, result in zip(pending, results, strict=True):
+            item.future.set_result(result)
+
+    def _write_one(self, item: _Item[Any]) -> None:
+        try:
+            with self.db.session() as session:
+                result = item.work(session)
+        except Exception as exc:  # noqa: BLE001 - handed to the waiting caller
+            _fail(item, exc)
+            return
+        item.future.set_result(result)
+
+
+def _fail(item: _Item[Any], exc: Exception) -> None:
+    if isinstance(exc, IntegrityError):
+        item.future.set_exception(AlreadyStored(str(exc.orig)))
+        return
+    log.error("decision_write_failed", error=type(exc).__name__)
+    item.future.set_exception(exc)

@@ -1,0 +1,105 @@
+"""Statements on a hot path, run on the driver's own cursor.
+
+A point read through the ORM costs about 130 µs of Python on SQLite, the same read on the
+driver's cursor under 10 µs: the difference is statement caching, result objects and
+events that a per-payment read does not need. A ``HotStatement`` is a Core statement
+compiled once per dialect; it runs with SQLAlchemy's own bind and result processors (so
+``UTCDateTime`` and the like behave exactly as through the ORM) on the connection the
+session already holds, inside the session's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Dialect
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ClauseElement
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    sql: str
+    positional: tuple[str, ...] | None  # bind names in order, for qmark/format drivers
+    binds: Mapping[str, Callable[[Any], Any]]
+    defaults: Mapping[str, Any]  # the statement's own values (a LIMIT, a literal)
+    results: tuple[Callable[[Any], Any] | None, ...]
+
+
+class HotStatement:
+    """A Core ``select``/``insert`` compiled once per dialect, run on the DB-API cursor."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._compiled: dict[str, _Compiled] = {}
+
+    def _compile(self, dialect: Dialect) -> _Compiled:
+        found = self._compiled.get(dialect.name)
+        if found is not None:
+            return found
+        compiled: Any = self.statement.compile(dialect=dialect)
+        results = tuple(
+            column[3]._cached_result_processor(dialect, None)  # (name, key, objects, type)
+            for column in getattr(compiled, "_result_columns", ())
+        )
+        made = _Compiled(
+            sql=compiled.string,
+            positional=tuple(compiled.positiontup) if compiled.positional else None,
+            binds=dict(compiled._bind_processors),
+            defaults={k: v for k, v in compiled.params.items() if v is not None},
+            results=results,
+        )
+        self._compiled[dialect.name] = made
+        return made
+
+    def _params(self, c: _Compiled, params: Mapping[str, Any]) -> Any:
+        merged = {**c.defaults, **params} if c.defaults else params
+        values = {
+            name: (c.binds[name](value) if name in c.binds else value)
+            for name, value in merged.items()
+        }
+        if c.positional is not None:
+            return tuple(values[name] for name in c.positional)
+        return values
+
+    def _cursor(self, session: Session) -> tuple[Any, _Compiled]:
+        connection = session.connection()
+        c = self._compile(connection.dialect)
+        raw: Any = connection.connection.driver_connection
+        return raw.cursor(), c
+
+    def _row(self, c: _Compiled, row: Sequence[Any]) -> tuple[Any, ...]:
+        return tuple(
+            (proc(value) if proc is not None else value)
+            for proc, value in zip(c.results, row, strict=True)
+        )
+
+    def first(self, session: Session, **params: Any) -> tuple[Any, ...] | None:
+        cursor, c = self._cursor(session)
+        try:
+            cursor.execute(c.sql, self._params(c, params))
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        return None if row is None else self._row(c, row)
+
+    def all(self, session: Session, **params: Any) -> list[tuple[Any, ...]]:
+        cursor, c = self._cursor(session)
+        try:
+            cursor.execute(c.sql, self._params(c, params))
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        return [self._row(c, row) for row in rows]
+
+    def execute_many(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+        """An INSERT of many rows in one call (every row sets the same columns)."""
+        if not rows:
+            return
+        cursor, c = self._cursor(session)
+        try:
+            cursor.executemany(c.sql, [self._params(c, row) for row in rows])
+        finally:
+            cursor.close()

@@ -1,0 +1,167 @@
+"""Decisions stored by group commit: concurrent payments share a transaction and each is
+answered only once durable; a retry racing its original is a replay, another body a 409;
+one failing decision never takes its neighbours down; the hot-path reads on the driver's
+cursor read what the ORM reads; evidence is stored compressed and older evidence reads."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+from typing import Any
+
+import httpx
+import orjson
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from aegis.kit.time import utcnow
+from aegis.platform import Platform
+from aegis.privacy.registry import row_aad
+from aegis.risk.models import AccountRestriction, RiskDecision
+from aegis.risk.repository import RestrictionRepository, TransactionRepository
+from aegis.risk.writer import AlreadyStored, GroupWriter
+from tests.risk.test_decisions_api import tx
+from tests.support.tenants import TenantHandle
+
+
+async def _post_all(
+    platform: Platform, tenant: TenantHandle, bodies: list[dict[str, Any]]
+) -> list[httpx.Response]:
+    from aegis.app import create_app
+
+    app = create_app(platform)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            return list(
+                await asyncio.gather(
+                    *(
+                        client.post("/v1/transactions", headers=tenant.headers, json=b)
+                        for b in bodies
+                    )
+                )
+            )
+
+
+def test_concurrent_payments_are_all_stored(platform: Platform, tenant: TenantHandle) -> None:
+    bodies = [tx(customer_id=f"gc-{i % 4}") for i in range(40)]
+    answers = asyncio.run(_post_all(platform, tenant, bodies))
+    assert [a.status_code for a in answers] == [201] * 40
+    with platform.db.session(write=False) as session:
+        repo = TransactionRepository(session, tenant.id)
+        stored = repo.by_external_ids([b["id"] for b in bodies])
+        assert len(stored) == 40
+        decisions = session.scalars(
+            select(RiskDecision).where(RiskDecision.tenant_id == tenant.id)
+        ).all()
+        assert {d.id for d in decisions} >= {a.json()["id"] for a in answers}
+
+
+def test_a_retry_racing_its_original_is_a_replay(platform: Platform, tenant: TenantHandle) -> None:
+    body = tx()
+    first, second = asyncio.run(_post_all(platform, tenant, [body, body]))
+    codes = sorted([first.status_code, second.status_code])
+    assert codes == [200, 201], (first.text, second.text)
+    assert first.json()["id"] == second.json()["id"]
+    with platform.db.session(write=False) as session:
+        assert len(TransactionRepository(session, tenant.id).by_external_ids([body["id"]])) == 1
+
+
+def test_another_body_racing_the_same_id_is_a_conflict(
+    platform: Platform, tenant: TenantHandle
+) -> None:
+    body = tx()
+    other = {**body, "amount": body["amount"] + 1}
+    answers = asyncio.run(_post_all(platform, tenant, [body, other]))
+    assert sorted(a.status_code for a in answers) == [201, 409]
+    conflict = next(a for a in answers if a.status_code == 409)
+    assert conflict.headers["content-type"].startswith("application/problem+json")
+
+
+def test_one_failing_write_does_not_sink_its_batch(platform: Platform) -> None:
+    writer = GroupWriter(platform.db, name="test-writer")
+    gate = threading.Event()
+    table = f"gc_probe_{utcnow().strftime('%H%M%S%f')}"
+    with platform.db.session() as session:
+        session.execute(text(f"CREATE TABLE {table} (k VARCHAR(10) PRIMARY KEY)"))
+
+    def put(key: str, *, wait: bool = False) -> Any:
+        def work(session: Session) -> str:
+            if wait:
+                gate.wait(5)  # holds the writer so the next ones queue into one batch
+            session.execute(text(f"INSERT INTO {table} (k) VALUES (:k)"), {"k": key})
+            return key
+
+        return work
+
+    try:
+        blocker = writer.submit(put("first", wait=True))
+        futures = [writer.submit(put(k)) for k in ("a", "b", "a", "c")]
+        gate.set()
+        assert blocker.result(10) == "first"
+        outcomes = []
+        for f in futures:
+            try:
+                outcomes.append(f.result(10))
+            except AlreadyStored:
+                outcomes.append("duplicate")
+        assert outcomes == ["a", "b", "duplicate", "c"]
+        with platform.db.session(write=False) as session:
+            keys = {r[0] for r in session.execute(text(f"SELECT k FROM {table}"))}
+        assert keys == {"first", "a", "b", "c"}
+    finally:
+        writer.close()
+        with platform.db.session() as session:
+            session.execute(text(f"DROP TABLE {table}"))
+
+
+def test_hot_reads_match_the_orm(platform: Platform, tenant: TenantHandle) -> None:
+    when = utcnow().replace(microsecond=123456) - dt.timedelta(days=3)
+    with platform.db.session() as session:
+        session.add(
+            AccountRestriction(
+                id="rst_hot1", tenant_id=tenant.id, customer_ref="ref-hot", frozen=True,
+                limit_amount=5_000, reason="test", updated_by="test", created_at=when,
+                updated_at=when,
+            )
+        )  # fmt: skip
+    bodies = [
+        tx(customer_id="hot-1", time=(when + dt.timedelta(minutes=i)).isoformat()) for i in range(2)
+    ]
+    asyncio.run(_post_all(platform, tenant, bodies))
+    with platform.db.session(write=False) as session:
+        repo = RestrictionRepository(session, tenant.id)
+        orm = repo.by_ref("ref-hot")
+        assert orm is not None and repo.state("ref-hot") == (orm.frozen, orm.limit_amount)
+        assert repo.state("ref-none") is None
+        txs = TransactionRepository(session, tenant.id)
+        row = txs.by_external_id(bodies[1]["id"])
+        assert row is not None and row.customer_ref is not None
+        last = txs.last_time_for_customer(row.customer_ref, utcnow())
+        assert last == row.occurred_at and last is not None and last.tzinfo is not None
+        assert txs.exists(bodies[0]["id"]) and not txs.exists("no-such-id")
+        stored = dict(txs.stored_since(utcnow() - dt.timedelta(minutes=5)))
+        assert set(stored) >= {b["id"] for b in bodies}
+        assert all(t.tzinfo is not None for t in stored.values())
+
+
+def test_evidence_is_compressed_and_old_evidence_reads(
+    platform: Platform, tenant: TenantHandle
+) -> None:
+    from aegis.services import Services
+
+    (answer,) = asyncio.run(_post_all(platform, tenant, [tx()]))
+    services = Services.build(platform)
+    with platform.db.session() as session:
+        row = session.get(RiskDecision, answer.json()["id"])
+        assert row is not None
+        aad = row_aad(row, "evidence_enc")
+        raw = platform.vault.decrypt_bytes(row.evidence_enc, aad)
+        assert raw[:1] == b"\x78"  # zlib
+        evidence = services.decisions.evidence(row)
+        assert evidence["rules"]["executions"]
+        # A decision stored before compression: plain JSON under the same seal.
+        row.evidence_enc = platform.vault.encrypt(orjson.dumps(evidence).decode(), aad)
+        assert services.decisions.evidence(row) == evidence
+        session.rollback()
