@@ -20,17 +20,19 @@ class ArtifactScorer:
         return self._version
 
     def score(self, features: Mapping[str, float]) -> ModelScore:
-        score = self._scorer.score(features)
+        probability, reasons = self._scorer.top(features)
         return ModelScore(
             version=self._version,
-            probability=score.probability,
+            probability=probability,
             reasons=tuple(
-                ModelReason(
-                    feature=r.feature,
-                    contribution=r.contribution,
-                    value=None if r.value != r.value else r.value,  # NaN: the value is unknown
-                )
-                for r in score.top_reasons
+                [
+                    ModelReason(
+                        feature=r.feature,
+                        contribution=r.contribution,
+                        value=None if r.value != r.value else r.value,  # NaN: unknown
+                    )
+                    for r in reasons
+                ]
             ),
         )
 

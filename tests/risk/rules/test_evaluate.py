@@ -307,3 +307,43 @@ def test_limits_of_another_type_are_not_mistaken_for_cached_ones() -> None:
     # 5.0 == 5 in Python; in CEL, double + int is a type error
     [e] = compiled.evaluate(Variables(roots={**roots, "limits": {"high_amount": 5.0}})).executions
     assert not e.hit and e.error is not None
+
+
+def test_a_context_kept_between_decisions_gives_what_a_fresh_one_gives() -> None:
+    """Contexts are reused from one decision to the next with only the changed variables
+    updated: a value of another type (int then double), a zero of another sign, a null, or
+    a field absent after being present must read as they would in a new context."""
+    rules = [
+        rule("features.x + 1.0 > 1.0", id="no_guard"),
+        rule("has(features.x) && features.x >= 0.0", id="guarded"),
+        rule("string(features.x) == '-0'", id="sign"),
+        rule("customer.limit_amount == null", id="null"),
+        rule("customer.limit_amount + 1 > 0", id="int_only"),
+        rule("tx.customer_id != null && tx.amount > 100", id="tx"),
+    ]
+    from aegis.risk.rules import CustomerFacts
+
+    cases = [
+        ({"x": 1.0}, 5, "c1", 500),
+        ({"x": -0.0}, None, "c1", 500),
+        ({"x": 0.0}, None, "c2", 50),
+        ({}, 7, None, 500),
+        ({"x": math.nan}, 7, "c1", 500),
+        ({"x": 2.0}, 7, "c1", 500),
+        ({"x": 2}, 7, "c1", 500),
+        ({"x": True}, 7, "c1", 500),
+        ({"x": 1.0}, 5, "c1", 500),
+    ]
+    kept = compile_rule_set(rule_set(*rules))
+
+    def run(compiled: Any, case: Any) -> list[tuple[Any, ...]]:
+        features, limit, customer_id, amount = case
+        v = variables(
+            tx=transaction(customer_id=customer_id, amount=amount),
+            features=features,
+            customer=CustomerFacts(limited=True, limit_amount=limit),
+        )
+        return [(e.rule_id, e.hit, e.values, e.error) for e in compiled.evaluate(v).executions]
+
+    for case in cases * 2:
+        assert run(kept, case) == run(compile_rule_set(rule_set(*rules)), case), case

@@ -20,6 +20,7 @@ from aegis.risk.scoring import (
     compile_model,
     train,
 )
+from aegis.risk.scoring._scorer import top_reasons
 
 NAMES = [f"f{i}" for i in range(12)]
 
@@ -194,3 +195,35 @@ def test_registry_champion_and_shadow_challenger() -> None:
     restored = ModelRegistry([ModelArtifact.from_bytes(registry.get("v1").to_bytes())])
     restored.promote("v1")
     assert restored.score(features).champion.probability == pair.champion.probability
+
+
+@pytest.mark.parametrize("extra", [{}, {"zero_as_missing": True}], ids=["nan", "zero-as-missing"])
+def test_top_gives_the_probability_and_reasons_of_score(extra: dict[str, Any]) -> None:
+    scorer = Scorer(ModelArtifact.from_booster(_booster(**extra), version="m1"), top_k=4)
+    rows, _ = _data(7, 600)
+    for row in rows:
+        features = {n: v for n, v in zip(NAMES, row.tolist(), strict=True) if v != 0.5}
+        score = scorer.score(features)
+        probability, reasons = scorer.top(features)
+        assert probability == score.probability
+        assert repr(reasons) == repr(score.top_reasons)  # repr: NaN values compare equal
+
+
+def test_reasons_in_python_pick_as_numpy_does_or_defer_to_it() -> None:
+    scorer = Scorer(ModelArtifact.from_booster(_booster(), version="m1"), top_k=3)
+    rng = np.random.default_rng(11)
+    names = scorer._used_names
+    n = len(names)
+    deferred = 0
+    for _ in range(3000):
+        c = rng.choice([-1.0, 0.0, 0.25, 0.5, 1.0, 2.0, math.nan], size=n)
+        # ties from a few repeated values, NaNs sometimes, distinct values otherwise
+        c = np.where(rng.random(n) < rng.random(), rng.normal(size=n), c)
+        values = rng.normal(size=n).tolist()
+        expected = scorer._reasons(c, np.array(values))
+        got = top_reasons(c.tolist(), values, names, scorer.top_k)
+        if got is None:
+            deferred += 1
+        else:
+            assert got == expected
+    assert 0 < deferred < 3000  # ties and NaNs were met, and most rows needed no numpy

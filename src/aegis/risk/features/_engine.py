@@ -33,6 +33,9 @@ class FeatureEngine:
         self._state = state
         self._layout = Layout(config)
         state.configure(config)
+        # The event of the last transaction seen: a decision computes, then records, the
+        # same (immutable) transaction, and building its event twice was a tenth of both.
+        self._last: tuple[Transaction, Event] | None = None
 
     @property
     def config(self) -> FeatureConfig:
@@ -61,6 +64,14 @@ class FeatureEngine:
         self._state.add_label(label)
 
     def event(self, tx: Transaction) -> Event:
+        last = self._last  # one read: another thread may replace it meanwhile
+        if last is not None and last[0] is tx:
+            return last[1]
+        event = self._event(tx)
+        self._last = (tx, event)
+        return event
+
+    def _event(self, tx: Transaction) -> Event:
         if tx.time.tzinfo is None:
             raise ValueError("transaction time must be timezone-aware (UTC)")
         attrs = [v or None for v in _READ(tx)]
