@@ -310,12 +310,16 @@ def variables_for(
         "screening_score": float(cp.screening_score),
         "screening_list": cp.screening_list,
     }
-    lists_map: dict[str, Any] = {
-        "blocked": lists.blocked,
-        "allowed": lists.allowed,
-        "blocked_kinds": list(lists.kinds(ListType.BLOCK)),
-        "allowed_kinds": list(lists.kinds(ListType.ALLOW)),
-    }
+    lists_map: dict[str, Any] = (
+        {
+            "blocked": lists.blocked,
+            "allowed": lists.allowed,
+            "blocked_kinds": list(lists.kinds(ListType.BLOCK)),
+            "allowed_kinds": list(lists.kinds(ListType.ALLOW)),
+        }
+        if lists.matches
+        else {"blocked": False, "allowed": False, "blocked_kinds": [], "allowed_kinds": []}
+    )
     # No model: score and version are absent (has(model.score) is false), not zero, so a
     # rule cannot mistake "no model" for "the model says safe".
     model_map: dict[str, Any] = (
