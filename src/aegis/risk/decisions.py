@@ -36,6 +36,7 @@ from aegis.risk.repository import AlertRepository, DecisionRepository, Transacti
 from aegis.risk.transactions import transaction_to_json
 from aegis.risk.writer import AlreadyStored, GroupWriter
 from aegis.storage.db import after_commit
+from aegis.storage.hot import LoopReads, Reads, SessionReads
 
 if TYPE_CHECKING:
     from aegis.platform import Platform
@@ -101,7 +102,7 @@ class DecisionService:
 
     def decide(self, session: Session, ctx: Ctx, tx: Transaction, *, source: str) -> Decided:
         """Decide and store in the caller's transaction (the ISO 20022 and stream paths)."""
-        prepared = self.prepare(session, ctx.tenant_id, tx, source=source)
+        prepared = self.prepare(SessionReads(session), ctx.tenant_id, tx, source=source)
         if isinstance(prepared, Decided):
             return prepared
         return self.store(session, prepared)
@@ -116,8 +117,8 @@ class DecisionService:
         tenant_id = ctx.tenant_id
         db = self.platform.db
         await self.ready(tenant_id)
-        with db.loop_reader() as session:
-            prepared = self.prepare(session, tenant_id, tx, source=source, optimistic=True)
+        with LoopReads(db) as reads:
+            prepared = self.prepare(reads, tenant_id, tx, source=source, optimistic=True)
         if isinstance(prepared, Decided):
             return prepared
         try:
@@ -142,7 +143,7 @@ class DecisionService:
 
     def prepare(
         self,
-        session: Session,
+        reads: Reads,
         tenant_id: str,
         tx: Transaction,
         *,
@@ -152,18 +153,23 @@ class DecisionService:
         """Everything a decision needs read and computed, nothing written; a transaction
         id seen before is answered from storage."""
         encoded, digest = _encoded(tx)
-        runtime = self.platform.risk.tenant(session, tenant_id)
+        risk = self.platform.risk
+        runtime = (
+            risk.settled(tenant_id)
+            if not risk.stale(tenant_id)
+            else risk.tenant(reads.session, tenant_id)
+        )
         # An id this process has seen is looked up (a retry); any other is new unless the
         # unique index says otherwise when the decision is stored (see ``decide_now``).
         if not optimistic or tx.id in runtime.recent:
-            existing = TransactionRepository(session, tenant_id).by_external_id(tx.id)
+            existing = TransactionRepository(reads.session, tenant_id).by_external_id(tx.id)
             if existing is not None:
-                return self._replay(session, tenant_id, existing, digest)
+                return self._replay(reads.session, tenant_id, existing, digest)
         now = utcnow()
         ref = self.customer_ref(tenant_id, tx)
-        customer = customer_facts(session, tenant_id, tx, ref)
+        customer = customer_facts(reads, tenant_id, tx, ref)
         counterparty = (
-            self.counterparties.facts(session, tenant_id, tx)
+            self.counterparties.facts(reads.session, tenant_id, tx)
             if runtime.settings.risk_screen_counterparties
             else None
         )

@@ -52,8 +52,7 @@ async def create_transaction(
     body: TransactionIn,
     ctx: RiskCtx,
     services: ServicesDep,
-    response: Response,
-) -> DecisionOut:
+) -> Response:
     """Decide a payment now: `approve`, `review`, `step_up` or `decline`, with the rules that
     hit and the model's reasons. Sending the same transaction id again returns the same
     decision (200) and changes nothing; the same id with another body is a 409. The answer
@@ -64,9 +63,12 @@ async def create_transaction(
     except IntakeRejected as exc:
         raise exc.to_problem() from None
     decided = await services.decisions.decide_now(ctx, tx, source="json")
-    if decided.replayed:
-        response.status_code = status.HTTP_200_OK
-    return decision_out(services, decided)
+    # Serialised here, once: the response model would validate the output a second time.
+    return Response(
+        decision_out(services, decided).model_dump_json(),
+        status_code=status.HTTP_200_OK if decided.replayed else status.HTTP_201_CREATED,
+        media_type="application/json",
+    )
 
 
 _ISO_DOC = {

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from aegis.kyc.repository import ApplicantRepository
 from aegis.risk.model import Transaction
-from aegis.risk.repository import RestrictionRepository, TransactionRepository
+from aegis.risk.repository import last_time_for_customer, restriction_state
 from aegis.risk.rules import CounterpartyFacts, CustomerFacts
 from aegis.screening.repository import HitRepository
+from aegis.storage.hot import Reads
 
 if TYPE_CHECKING:
     from aegis.screening.service import ScreeningService
@@ -22,7 +23,7 @@ APPLICANT_PREFIX = "app_"
 
 
 def customer_facts(
-    session: Session,
+    reads: Reads,
     tenant_id: str,
     tx: Transaction,
     customer_ref: str | None,
@@ -35,6 +36,7 @@ def customer_facts(
     kyc_status, kyc_level, risk, age, screening = "none", None, None, None, "unknown"
     customer_id = tx.customer_id or ""
     if customer_id.startswith(APPLICANT_PREFIX):
+        session = reads.session
         applicant = ApplicantRepository(session, tenant_id).get(customer_id)
         if applicant is not None:
             kyc_status, kyc_level, risk = applicant.status, applicant.level, applicant.risk_rating
@@ -48,8 +50,8 @@ def customer_facts(
                 screening = "unknown"  # a possible match nobody has looked at yet
             elif applicant.status == "approved":
                 screening = "clear"
-    restriction = RestrictionRepository(session, tenant_id).state(customer_ref)
-    last = TransactionRepository(session, tenant_id).last_time_for_customer(customer_ref, tx.time)
+    restriction = restriction_state(reads, tenant_id, customer_ref)
+    last = last_time_for_customer(reads, tenant_id, customer_ref, tx.time)
     frozen, limit_amount = restriction if restriction is not None else (False, None)
     return CustomerFacts(
         kyc_level=kyc_level,

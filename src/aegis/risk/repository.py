@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
 
 from aegis.kit.pagination import Page, PageRequest
 from aegis.kit.repository import TenantRepository
@@ -19,7 +20,7 @@ from aegis.risk.models import (
     RiskRuleSet,
     RiskTransaction,
 )
-from aegis.storage.hot import HotStatement
+from aegis.storage.hot import HotStatement, Reads
 
 # Built once: a decision runs these on every transaction, and building a statement costs
 # more than running it on an index.
@@ -109,10 +110,7 @@ class TransactionRepository(TenantRepository[RiskTransaction]):
         return [(row[0], row[1]) for row in rows]
 
     def last_time_for_customer(self, customer_ref: str, before: datetime) -> datetime | None:
-        row = _HOT_LAST_FOR_CUSTOMER.first(
-            self.session, tenant_id=self.tenant_id, customer_ref=customer_ref, before=before
-        )
-        return None if row is None else row[0]
+        return last_time_for_customer(self.session, self.tenant_id, customer_ref, before)
 
     def exists(self, external_id: str) -> bool:
         found = _HOT_EXISTS.first(self.session, tenant_id=self.tenant_id, external_id=external_id)
@@ -246,8 +244,23 @@ class RestrictionRepository(TenantRepository[AccountRestriction]):
         return self.session.scalars(_RESTRICTION, params).one_or_none()
 
     def state(self, customer_ref: str) -> tuple[bool, int | None] | None:
-        """``(frozen, limit_amount)`` of the customer's restriction, if any."""
-        row = _HOT_RESTRICTION.first(
-            self.session, tenant_id=self.tenant_id, customer_ref=customer_ref
-        )
-        return None if row is None else (bool(row[0]), row[1])
+        return restriction_state(self.session, self.tenant_id, customer_ref)
+
+
+# --- the per-payment reads, on a session or on the event loop's reads ------------------
+def restriction_state(
+    reads: Session | Reads, tenant_id: str, customer_ref: str
+) -> tuple[bool, int | None] | None:
+    """``(frozen, limit_amount)`` of the customer's restriction, if any."""
+    row = _HOT_RESTRICTION.first(reads, tenant_id=tenant_id, customer_ref=customer_ref)
+    return None if row is None else (bool(row[0]), row[1])
+
+
+def last_time_for_customer(
+    reads: Session | Reads, tenant_id: str, customer_ref: str, before: datetime
+) -> datetime | None:
+    """When the customer last paid before ``before`` (dormancy)."""
+    row = _HOT_LAST_FOR_CUSTOMER.first(
+        reads, tenant_id=tenant_id, customer_ref=customer_ref, before=before
+    )
+    return None if row is None else row[0]

@@ -99,6 +99,9 @@ class RiskRuntime:
             return rt
         with self._lock:
             rt = self._tenants.get(tenant_id)
+            # Callers that found it stale together refresh it once: the first one.
+            if rt is not None and time.monotonic() - rt.checked_at < self.refresh_seconds:
+                return rt
             if rt is None or self._delay_changed(session, rt):
                 rt = self._build(session, tenant_id)
                 self._tenants[tenant_id] = rt

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ClauseElement
+
+if TYPE_CHECKING:
+    from aegis.storage.db import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +67,14 @@ class HotStatement:
             return tuple(values[name] for name in c.positional)
         return values
 
-    def _cursor(self, session: Session) -> tuple[Any, _Compiled]:
-        connection = session.connection()
-        c = self._compile(connection.dialect)
-        raw: Any = connection.connection.driver_connection
-        return raw.cursor(), c
+    def _cursor(self, target: Session | Reads) -> tuple[Any, _Compiled]:
+        if isinstance(target, Session):
+            connection = target.connection()
+            raw: Any = connection.connection.driver_connection
+            dialect = connection.dialect
+        else:
+            raw, dialect = target.driver()
+        return raw.cursor(), self._compile(dialect)
 
     def _row(self, c: _Compiled, row: Sequence[Any]) -> tuple[Any, ...]:
         return tuple(
@@ -76,7 +82,7 @@ class HotStatement:
             for proc, value in zip(c.results, row, strict=True)
         )
 
-    def first(self, session: Session, **params: Any) -> tuple[Any, ...] | None:
+    def first(self, session: Session | Reads, **params: Any) -> tuple[Any, ...] | None:
         cursor, c = self._cursor(session)
         try:
             cursor.execute(c.sql, self._params(c, params))
@@ -85,7 +91,7 @@ class HotStatement:
             cursor.close()
         return None if row is None else self._row(c, row)
 
-    def all(self, session: Session, **params: Any) -> list[tuple[Any, ...]]:
+    def all(self, session: Session | Reads, **params: Any) -> list[tuple[Any, ...]]:
         cursor, c = self._cursor(session)
         try:
             cursor.execute(c.sql, self._params(c, params))
@@ -94,7 +100,7 @@ class HotStatement:
             cursor.close()
         return [self._row(c, row) for row in rows]
 
-    def execute_many(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    def execute_many(self, session: Session | Reads, rows: Sequence[Mapping[str, Any]]) -> None:
         """An INSERT of many rows in one call (every row sets the same columns)."""
         if not rows:
             return
@@ -103,3 +109,64 @@ class HotStatement:
             cursor.executemany(c.sql, [self._params(c, row) for row in rows])
         finally:
             cursor.close()
+
+
+class Reads:
+    """What one decision reads: the driver's connection for hot statements, and an ORM
+    session for the rest. ``LoopReads`` opens either only when first asked for it."""
+
+    def driver(self) -> tuple[Any, Dialect]:
+        raise NotImplementedError
+
+    @property
+    def session(self) -> Session:
+        raise NotImplementedError
+
+
+class SessionReads(Reads):
+    """The reads of a caller's session (inside its transaction)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def driver(self) -> tuple[Any, Dialect]:
+        connection = self._session.connection()
+        return connection.connection.driver_connection, connection.dialect
+
+    @property
+    def session(self) -> Session:
+        return self._session
+
+
+class LoopReads(Reads):
+    """Reads on the event loop's own pool (see ``Database.loop_reader``): a pooled driver
+    connection (SQLite in autocommit: each statement sees the newest commit), and an ORM
+    session only if a read needs one. Checking a connection out through a ``Session``
+    costs more than the point reads a payment makes. Use as a context manager; nothing
+    is written through it."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._raw: Any = None
+        self._session: Session | None = None
+
+    def driver(self) -> tuple[Any, Dialect]:
+        if self._raw is None:
+            self._raw = self.db.loop_engine.raw_connection()
+        return self._raw.driver_connection, self.db.loop_engine.dialect
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = self.db.loop_session_factory()
+        return self._session
+
+    def __enter__(self) -> LoopReads:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        # Back to the pool, whose reset ends any transaction a read began.
+        if self._session is not None:
+            self._session.close()
+        if self._raw is not None:
+            self._raw.close()
