@@ -32,7 +32,7 @@ class _Compiled:
 
 
 class HotStatement:
-    """A Core ``select``/``insert`` compiled once per dialect, run on the DB-API cursor."""
+    """A Core ``select`` compiled once per dialect, run on the DB-API cursor."""
 
     def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
@@ -82,33 +82,24 @@ class HotStatement:
             for proc, value in zip(c.results, row, strict=True)
         )
 
-    def first(self, session: Session | Reads, **params: Any) -> tuple[Any, ...] | None:
-        cursor, c = self._cursor(session)
+    def _fetch(self, target: Session | Reads, params: Mapping[str, Any], *, one: bool) -> Any:
+        cursor, c = self._cursor(target)
         try:
             cursor.execute(c.sql, self._params(c, params))
-            row = cursor.fetchone()
+            if one:
+                row = cursor.fetchone()
+                return None if row is None else self._row(c, row)
+            return [self._row(c, row) for row in cursor.fetchall()]
         finally:
             cursor.close()
-        return None if row is None else self._row(c, row)
 
-    def all(self, session: Session | Reads, **params: Any) -> list[tuple[Any, ...]]:
-        cursor, c = self._cursor(session)
-        try:
-            cursor.execute(c.sql, self._params(c, params))
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
-        return [self._row(c, row) for row in rows]
+    def first(self, target: Session | Reads, **params: Any) -> tuple[Any, ...] | None:
+        found: tuple[Any, ...] | None = self._fetch(target, params, one=True)
+        return found
 
-    def execute_many(self, session: Session | Reads, rows: Sequence[Mapping[str, Any]]) -> None:
-        """An INSERT of many rows in one call (every row sets the same columns)."""
-        if not rows:
-            return
-        cursor, c = self._cursor(session)
-        try:
-            cursor.executemany(c.sql, [self._params(c, row) for row in rows])
-        finally:
-            cursor.close()
+    def all(self, target: Session | Reads, **params: Any) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = self._fetch(target, params, one=False)
+        return rows
 
 
 class Reads:
