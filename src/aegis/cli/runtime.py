@@ -129,6 +129,9 @@ def serve(
         log_config=None,
         access_log=False,
         proxy_headers=False,
+        # A spawned worker answers the supervisor's ping only once it has re-imported the CLI
+        # (seconds on a busy machine); uvicorn's default of 5 s kills and respawns it forever.
+        timeout_worker_healthcheck=60,
     )
 
 
