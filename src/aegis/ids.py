@@ -5,7 +5,9 @@ ULIDs sort by creation time, so an ID doubles as a stable pagination cursor.
 
 from __future__ import annotations
 
-from ulid import ULID
+import os
+import threading
+import time
 
 PREFIXES = frozenset(
     {
@@ -46,10 +48,36 @@ PREFIXES = frozenset(
 )
 
 
+# Crockford's base32 (the ULID alphabet, in lower case), two characters (10 bits) a lookup.
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+_PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]
+_SHIFTS = tuple(range(120, -1, -10))
+_lock = threading.Lock()
+_last = 0
+
+
+def _ulid() -> str:
+    """A ULID (48-bit milliseconds, 80 random bits), strictly increasing in this process.
+
+    The same text as python-ulid's ``str(ULID()).lower()``, in about half the time (a
+    request may write a dozen ids). A value that would not sort after the last one (same
+    millisecond, or a clock stepped back) becomes the last plus one, so ids keep the order
+    they were made in.
+    """
+    global _last
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    with _lock:
+        if value <= _last:
+            value = _last + 1
+        _last = value
+    # 26 characters of 5 bits: the 128 bits of the value after two zero bits.
+    return "".join([_PAIRS[(value >> shift) & 1023] for shift in _SHIFTS])
+
+
 def new_id(prefix: str) -> str:
     if prefix not in PREFIXES:
         raise ValueError(f"unknown id prefix {prefix!r}")
-    return f"{prefix}_{str(ULID()).lower()}"
+    return f"{prefix}_{_ulid()}"
 
 
 def has_prefix(value: str, prefix: str) -> bool:

@@ -26,6 +26,7 @@ from aegis.kyc.policy import Decision, Verdict, decide
 from aegis.kyc.repository import CheckRepository
 from aegis.kyc.signals import duplicate_check, velocity_check
 from aegis.kyc.states import Status
+from aegis.storage.db import build
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -154,7 +155,8 @@ def conclude(
     now = utcnow()
     for result in results:
         repo.add(
-            ApplicantCheck(
+            build(
+                ApplicantCheck,
                 id=new_id("chk"),
                 tenant_id=row.tenant_id,
                 applicant_id=row.id,

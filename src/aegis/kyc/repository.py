@@ -6,7 +6,17 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Select, bindparam, func, literal, or_, select, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Connection,
+    Select,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 
 from aegis.kit.pagination import Page, PageRequest
 from aegis.kit.repository import TenantRepository, paginate
@@ -47,11 +57,30 @@ def _count_stmt(column: str) -> Select[Any]:
         getattr(Applicant, column) == bindparam("value"),
         Applicant.created_at >= bindparam("since"),
         Applicant.created_at <= bindparam("until"),
+        Applicant.id != bindparam("self_id"),
     )
+
+
+@cache
+def _pointer_stmt(versioned: bool) -> Select[str, int]:
+    stmt = select(VerificationLevel.id, VerificationLevel.version).where(
+        VerificationLevel.tenant_id == bindparam("tenant_id"),
+        VerificationLevel.name == bindparam("name"),
+    )
+    if versioned:
+        stmt = stmt.where(VerificationLevel.version == bindparam("version"))
+    return stmt.order_by(VerificationLevel.version.desc()).limit(1)
 
 
 class ApplicantRepository(TenantRepository[Applicant]):
     model = Applicant
+
+    def _core(self) -> Connection:
+        """The transaction's connection, for the signal queries that read only other
+        applicants' rows: no flush of the caller's (perhaps still pending) row or of the
+        transaction's other new rows, and none of the ORM's execution layer, which costs
+        more than the indexed lookup itself (about 80 µs a statement)."""
+        return self.session.connection()
 
     def profiles_after(
         self, after: str | None, limit: int, *, exclude: tuple[str, ...]
@@ -98,13 +127,23 @@ class ApplicantRepository(TenantRepository[Applicant]):
         params = {k: getattr(applicant, k) for k in keys}
         params.update(tenant_id=self.tenant_id, self_id=applicant.id)
         found: dict[str, list[str]] = {}
-        for other_id, key in self.session.execute(_duplicates_stmt(keys), params):
+        for other_id, key in self._core().execute(_duplicates_stmt(keys), params):
             found.setdefault(key.removesuffix("_bidx"), []).append(other_id)
         return found
 
-    def count_between(self, column: str, value: str, since: datetime, until: datetime) -> int:
-        params = {"tenant_id": self.tenant_id, "value": value, "since": since, "until": until}
-        return int(self.session.scalar(_count_stmt(column), params) or 0)
+    def count_others_between(
+        self, applicant: Applicant, column: str, value: str, since: datetime, until: datetime
+    ) -> int:
+        """Other applicants with ``column == value`` created in [since, until]; like
+        ``duplicates``, without flushing ``applicant`` (whose own row is not counted)."""
+        params = {
+            "tenant_id": self.tenant_id,
+            "value": value,
+            "since": since,
+            "until": until,
+            "self_id": applicant.id,
+        }
+        return int(self._core().scalar(_count_stmt(column), params) or 0)
 
     def due_for_reverification(
         self, *, now: datetime, expiry_before: Any, limit: int, after: str = ""
@@ -134,15 +173,13 @@ class LevelRepository(TenantRepository[VerificationLevel]):
 
     def pointer(self, name: str, version: int | None) -> tuple[str, int] | None:
         """Id and version of the given (or the newest) version, without its definition."""
-        stmt = select(VerificationLevel.id, VerificationLevel.version).where(
-            VerificationLevel.tenant_id == self.tenant_id, VerificationLevel.name == name
-        )
+        params: dict[str, Any] = {"tenant_id": self.tenant_id, "name": name}
         if version is not None:
-            stmt = stmt.where(VerificationLevel.version == version)
-        stmt = stmt.order_by(VerificationLevel.version.desc()).limit(1)
-        # Levels are not written in the transactions that read them: no flush needed.
-        with self.session.no_autoflush:
-            row = self.session.execute(stmt).first()
+            params["version"] = version
+        # Levels are not written in the transactions that read them: no flush needed, and
+        # no ORM execution layer (about 80 µs) for two plain columns.
+        stmt = _pointer_stmt(version is not None)
+        row = self.session.connection().execute(stmt, params).first()
         return None if row is None else (row[0], row[1])
 
     def latest(self, name: str) -> VerificationLevel | None:

@@ -27,6 +27,7 @@ from aegis.partners.webhooks.service import emit
 from aegis.privacy.blind_index import IndexKind, normalise_phone
 from aegis.privacy.registry import row_aad
 from aegis.queue.service import enqueue
+from aegis.storage.db import build
 
 if TYPE_CHECKING:
     from aegis.platform import Platform
@@ -172,7 +173,8 @@ class ApplicantService:
         row.status = target.value
         row.updated_at = utcnow()
         HistoryRepository(session, row.tenant_id).add(
-            ApplicantHistory(
+            build(
+                ApplicantHistory,
                 id=new_id("ahs"),
                 tenant_id=row.tenant_id,
                 applicant_id=row.id,
@@ -210,24 +212,21 @@ class ApplicantService:
             },
         )
 
-    def create(self, session: Session, ctx: Ctx, spec: ApplicantCreate) -> Applicant:
-        level = self.levels.resolve(session, ctx.tenant_id, spec.level)
-        now = utcnow()
+    def new_row(self, ctx: Ctx, spec: ApplicantCreate) -> Applicant:
+        """The new applicant's row with its profile encrypted and blind-indexed, not yet
+        dated nor added: work without the database, which the caller may do before its
+        write transaction, so that the write lock (one writer at a time) is held less."""
         row = Applicant(
             id=new_id("app"),
             tenant_id=ctx.tenant_id,
             external_id=spec.external_id,
             level=spec.level,
-            level_version=level.version,
             status=Status.CREATED.value,
             risk_rating=spec.risk_rating.value,
             attempt=1,
             resubmission_steps=[],
             decision_codes=[],
             consent_terms_version=spec.consent.terms_version,
-            consented_at=spec.consent.accepted_at or now,
-            created_at=now,
-            updated_at=now,
         )
         self._store_profile(
             row,
@@ -235,9 +234,23 @@ class ApplicantService:
             device_id=spec.device_id,
             ip=str(spec.ip_address) if spec.ip_address else None,
         )
+        return row
+
+    def create(
+        self, session: Session, ctx: Ctx, spec: ApplicantCreate, row: Applicant | None = None
+    ) -> Applicant:
+        """Register ``spec`` (``row``: its ``new_row``, if the caller made it already)."""
+        level = self.levels.resolve(session, ctx.tenant_id, spec.level)
+        row = row or self.new_row(ctx, spec)
+        # Dated in the transaction, so the rows committed before it are older (bursts).
+        now = utcnow()
+        row.level_version = level.version
+        row.consented_at = spec.consent.accepted_at or now
+        row.created_at = row.updated_at = now
         ApplicantRepository(session, ctx.tenant_id).add(row)
         HistoryRepository(session, ctx.tenant_id).add(
-            ApplicantHistory(
+            build(
+                ApplicantHistory,
                 id=new_id("ahs"),
                 tenant_id=ctx.tenant_id,
                 applicant_id=row.id,

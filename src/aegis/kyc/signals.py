@@ -44,8 +44,9 @@ def velocity_check(session: Session, row: Applicant, level: LevelPolicy) -> Chec
         if value is None:
             continue
         since = row.created_at - timedelta(seconds=rule.window_seconds)
-        # Registrations in the window that ends with this one: later ones are not its burst.
-        count = repo.count_between(column, value, since, row.created_at)
+        # Registrations in the window that ends with this one (itself included): later ones
+        # are not its burst.
+        count = 1 + repo.count_others_between(row, column, value, since, row.created_at)
         if count > rule.max_count:
             bursts.append(
                 {

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from aegis.kit.pagination import Page, PageRequest
 from aegis.kit.repository import TenantRepository
@@ -9,6 +9,13 @@ from aegis.partners.webhooks.models import (
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEvent,
+)
+
+# Built once: building a select costs more than running it (one per emitting transaction).
+_ENABLED = select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(
+    WebhookEndpoint.tenant_id == bindparam("tenant_id"),
+    WebhookEndpoint.enabled.is_(True),
+    WebhookEndpoint.deleted_at.is_(None),
 )
 
 
@@ -22,13 +29,14 @@ class EndpointRepository(TenantRepository[WebhookEndpoint]):
     def list_page(self, page: PageRequest) -> Page[WebhookEndpoint]:
         return self.paginate(self._scoped().where(WebhookEndpoint.deleted_at.is_(None)), page)
 
-    def enabled(self) -> list[WebhookEndpoint]:
-        stmt = self._scoped().where(
-            WebhookEndpoint.enabled.is_(True), WebhookEndpoint.deleted_at.is_(None)
-        )
-        # Asked while a transaction emits events: its pending rows are not endpoints.
-        with self.session.no_autoflush:
-            return list(self.session.scalars(stmt))
+    def subscriptions(self) -> list[tuple[str, list[str]]]:
+        """(id, event types) of the tenant's enabled endpoints.
+
+        Asked while a transaction emits events: its pending rows are not endpoints, so
+        nothing is flushed; and two columns need none of the ORM's execution layer, which
+        costs more than the query (about 80 µs)."""
+        rows = self.session.connection().execute(_ENABLED, {"tenant_id": self.tenant_id})
+        return [(endpoint_id, list(types)) for endpoint_id, types in rows]
 
 
 class EventRepository(TenantRepository[WebhookEvent]):

@@ -29,7 +29,7 @@ from aegis.partners.webhooks.schemas import EndpointCreate, EndpointUpdate
 from aegis.partners.webhooks.targets import TargetRefused, check_url
 from aegis.privacy.registry import row_aad
 from aegis.queue.service import enqueue
-from aegis.storage.db import transaction_cache
+from aegis.storage.db import build, transaction_cache
 
 if TYPE_CHECKING:
     from aegis.platform import Platform
@@ -53,7 +53,8 @@ def emit(
     ``data`` goes to the partner: identifiers and statuses, never PII.
     """
     event = EventRepository(session, tenant_id).add(
-        WebhookEvent(
+        build(
+            WebhookEvent,
             id=new_id("evt"),
             tenant_id=tenant_id,
             type=event_type,
@@ -62,20 +63,21 @@ def emit(
         )
     )
     # One endpoint lookup per tenant and transaction, however many events it emits.
-    cache: dict[str, list[WebhookEndpoint]] = transaction_cache(session, _ENDPOINTS)
+    cache: dict[str, list[tuple[str, list[str]]]] = transaction_cache(session, _ENDPOINTS)
     if tenant_id not in cache:
-        cache[tenant_id] = EndpointRepository(session, tenant_id).enabled()
-    for endpoint in cache[tenant_id]:
-        if only_endpoint is not None and endpoint.id != only_endpoint:
+        cache[tenant_id] = EndpointRepository(session, tenant_id).subscriptions()
+    for endpoint_id, event_types in cache[tenant_id]:
+        if only_endpoint is not None and endpoint_id != only_endpoint:
             continue
-        if only_endpoint is None and not matches(endpoint.event_types, event_type):
+        if only_endpoint is None and not matches(event_types, event_type):
             continue
         delivery = DeliveryRepository(session, tenant_id).add(
-            WebhookDelivery(
+            build(
+                WebhookDelivery,
                 id=new_id("whd"),
                 tenant_id=tenant_id,
                 event_id=event.id,
-                endpoint_id=endpoint.id,
+                endpoint_id=endpoint_id,
                 status="pending",
                 attempts=0,
                 next_attempt_at=utcnow(),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -14,39 +15,64 @@ from aegis.kit.pagination import Page, PageRequest
 from aegis.kit.repository import paginate
 from aegis.privacy.audit.chain import GENESIS
 from aegis.privacy.audit.models import AuditEvent, AuditHead
-from aegis.storage.db import append_later
+from aegis.storage.db import append_later, update_later
+
+
+@dataclass(slots=True)
+class Head:
+    """A chain's head as this transaction has moved it (written before the commit)."""
+
+    chain: str
+    seq: int
+    hash: str
+
+
+# Built once: building a statement costs more than running it (each audited transaction
+# locks a head and moves it). Two columns need none of the ORM's execution layer.
+_HEAD_FOR_UPDATE = (
+    select(AuditHead.seq, AuditHead.hash)
+    .where(AuditHead.chain == bindparam("chain"))
+    .with_for_update()
+)
+_MOVE_HEAD = (
+    update(AuditHead)
+    .where(AuditHead.chain == bindparam("head_chain"))
+    .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"))
+)
 
 
 class AuditRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def lock_head(self, chain: str) -> AuditHead:
+    def lock_head(self, chain: str) -> Head:
         """The chain's head row, locked for this transaction (created on first use).
 
         PostgreSQL: ``SELECT ... FOR UPDATE`` makes concurrent appenders queue here instead
         of forking the chain. SQLite: write transactions start with ``BEGIN IMMEDIATE``, so
         the whole database is already ours.
         """
-        stmt = select(AuditHead).where(AuditHead.chain == chain).with_for_update()
-        # Nothing pending changes the head row: flushing now would only split the
-        # transaction's inserts into more statements.
-        with self.session.no_autoflush:
-            head = self.session.scalars(stmt).one_or_none()
-        if head is None:
-            dialect = self.session.get_bind().dialect.name
+        params = {"chain": chain}
+        # On the connection: nothing pending changes the head row, so flushing now would
+        # only split the transaction's inserts into more statements.
+        connection = self.session.connection()
+        row = connection.execute(_HEAD_FOR_UPDATE, params).one_or_none()
+        if row is None:
+            dialect = connection.dialect.name
             ins: Any = pg_insert if dialect == "postgresql" else sqlite_insert
-            self.session.execute(
+            connection.execute(
                 ins(AuditHead).values(chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing()
             )
-            head = self.session.scalars(stmt.execution_options(populate_existing=True)).one()
-        return head
+            row = connection.execute(_HEAD_FOR_UPDATE, params).one()
+        return Head(chain, int(row[0]), str(row[1]))
 
-    def append(self, event: AuditEvent, head: AuditHead) -> None:
+    def append(self, event: AuditEvent, head: Head) -> None:
         """Queue the record and move the head; both are written before the next query or
-        the commit (the record as an append-only row)."""
+        the commit (the record as an append-only row, the head once, as it is last)."""
         append_later(self.session, event)
         head.seq, head.hash = event.seq, event.hash
+        params = {"head_chain": head.chain, "head_seq": head.seq, "head_hash": head.hash}
+        update_later(self.session, ("audit_head", head.chain), _MOVE_HEAD, params)
 
     def chains(self) -> list[str]:
         return list(self.session.scalars(select(AuditHead.chain).order_by(AuditHead.chain)))

@@ -11,10 +11,10 @@ from aegis.auth.context import Ctx
 from aegis.ids import new_id
 from aegis.kit.time import utcnow
 from aegis.privacy.audit.chain import Finding, Link, canonical, verify_chain
-from aegis.privacy.audit.models import AuditEvent, AuditHead
-from aegis.privacy.audit.repository import AuditRepository
+from aegis.privacy.audit.models import AuditEvent
+from aegis.privacy.audit.repository import AuditRepository, Head
 from aegis.privacy.crypto import KeyedHasher, KeyRing
-from aegis.storage.db import transaction_cache
+from aegis.storage.db import build, transaction_cache
 
 OPERATOR_CHAIN = "operator"
 
@@ -79,7 +79,7 @@ class AuditTrail:
         chain = tenant or OPERATOR_CHAIN
         # One head lookup per chain and transaction: later records of the same transaction
         # continue from the head in memory.
-        heads: dict[str, AuditHead] = transaction_cache(session, "audit_heads")
+        heads: dict[str, Head] = transaction_cache(session, "audit_heads")
         head = heads.get(chain)
         if head is None:
             head = heads[chain] = repo.lock_head(chain)
@@ -98,7 +98,8 @@ class AuditTrail:
             details=details or {},
             prev_hash=prev,
         )
-        row = AuditEvent(
+        row = build(
+            AuditEvent,
             id=link.id,
             chain=link.chain,
             seq=link.seq,

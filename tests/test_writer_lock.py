@@ -1,0 +1,49 @@
+"""The SQLite writers' queue: one holder at a time, also across open files (processes)."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from aegis.storage.writer_lock import WriterLock
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file locks")
+
+
+def test_second_holder_waits_for_the_first(tmp_path: Path) -> None:
+    db = str(tmp_path / "aegis.db")
+    # Two locks on one file stand for two processes: each has its own open file.
+    first, second = WriterLock(db), WriterLock(db)
+    assert first.acquire(timeout=1)
+    assert not second.acquire(timeout=0.05)
+    released = threading.Timer(0.05, first.release)
+    released.start()
+    assert second.acquire(timeout=5)
+    second.release()
+    released.join()
+    first.close()
+    second.close()
+
+
+def test_threads_of_one_process_queue_too(tmp_path: Path) -> None:
+    lock = WriterLock(str(tmp_path / "aegis.db"))
+    assert lock.acquire(timeout=1)
+    got: list[bool] = []
+    waiter = threading.Thread(target=lambda: got.append(lock.acquire(timeout=0.05)))
+    waiter.start()
+    waiter.join()
+    assert got == [False]
+    lock.release()
+    assert lock.acquire(timeout=1)
+    lock.release()
+    lock.close()
+
+
+def test_in_memory_database_has_no_file(tmp_path: Path) -> None:
+    lock = WriterLock(":memory:")
+    assert lock.acquire(timeout=1)
+    lock.release()
+    assert not list(tmp_path.iterdir())
