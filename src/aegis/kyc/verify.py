@@ -23,8 +23,10 @@ from aegis.checks.biometric.faces import (
     DEFAULT_POLICY,
     FaceComparison,
     FacePolicy,
+    Located,
     compare,
     find_portrait,
+    locate_portrait,
 )
 from aegis.checks.biometric.images import Picture, load_picture
 from aegis.checks.biometric.liveness import Challenge, LivenessReport, verify_frames
@@ -141,9 +143,12 @@ def verify_media(
     policy = options.face_policy
     verdict = MediaVerdict()
     document_picture: Picture | None = None
+    located: Located | None = None
     if inputs.document is not None:
         document_picture = load_picture(inputs.document, max_side=MAX_SIDE)
-        portrait = find_portrait(document_picture, policy=policy, models=models)
+        # Found once: the portrait check and the face match look at the same faces.
+        located = locate_portrait(document_picture, policy=policy, models=models)
+        portrait = find_portrait(document_picture, policy=policy, models=models, located=located)
         verdict.document = read_document(
             document_picture.pixels,
             raw=inputs.document,
@@ -173,7 +178,9 @@ def verify_media(
     if inputs.selfie is not None:
         selfie = load_picture(inputs.selfie)
         if document_picture is not None:
-            verdict.face = compare(selfie, document_picture, policy=policy, models=models)
+            verdict.face = compare(
+                selfie, document_picture, policy=policy, models=models, located=located
+            )
             verdict.results.append(verdict.face.result)
         if inputs.liveness_frames and inputs.challenge is not None:
             reference = verdict.face.selfie_faces[0] if verdict.face else None

@@ -325,6 +325,24 @@ def _rotated(picture: Picture, quarter_turns: int) -> Picture:
 _CONFIDENT = 0.5
 
 
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A document's faces, found once (up to four detections when it lies sideways) and
+    shared by ``find_portrait`` and ``compare``: the picture turned upright, its
+    detections largest first, and the turn in degrees."""
+
+    picture: Picture
+    found: list[Detection]
+    rotation: int
+
+
+def locate_portrait(
+    picture: Picture, *, policy: FacePolicy = DEFAULT_POLICY, models: FaceModels | None = None
+) -> Located:
+    models = models or get_models(policy.model_dir)
+    return Located(*_largest_face(picture, policy, models))
+
+
 def _largest_face(
     picture: Picture, policy: FacePolicy, models: FaceModels
 ) -> tuple[Picture, list[Detection], int]:
@@ -347,11 +365,15 @@ def find_portrait(
     *,
     policy: FacePolicy = DEFAULT_POLICY,
     models: FaceModels | None = None,
+    located: Located | None = None,
 ) -> Portrait | None:
-    """The document's portrait: its largest face (ghost images are smaller), or None."""
+    """The document's portrait: its largest face (ghost images are smaller), or None.
+    ``located``: the faces ``locate_portrait`` found on this document already."""
     models = models or get_models(policy.model_dir)
-    picture = document if isinstance(document, Picture) else load_picture(document)
-    turned, found, rotation = _largest_face(picture, policy, models)
+    if located is None:
+        picture = document if isinstance(document, Picture) else load_picture(document)
+        located = locate_portrait(picture, policy=policy, models=models)
+    turned, found, rotation = located.picture, located.found, located.rotation
     if not found:
         return None
     face = to_faces(turned, found[:1], encode=found[:1], policy=policy, models=models)[0]
@@ -432,19 +454,22 @@ def compare(
     *,
     policy: FacePolicy = DEFAULT_POLICY,
     models: FaceModels | None = None,
+    located: Located | None = None,
 ) -> FaceComparison:
     """Is the selfie's one face the same person as the portrait's largest face?
 
     The selfie must show exactly one usable face (MULTIPLE_FACES otherwise: someone
     holding up another person's photo shows two); the portrait side may be a whole
-    document image, whose largest face is used.
+    document image, whose largest face is used. ``located``: the faces
+    ``locate_portrait`` found on that image already (not searched again).
     """
     models = models or get_models(policy.model_dir)
     selfie_pic = selfie if isinstance(selfie, Picture) else load_picture(selfie)
-    portrait_pic = portrait if isinstance(portrait, Picture) else load_picture(portrait)
-
     selfie_found = detect(selfie_pic, policy=policy, models=models)
-    portrait_pic, portrait_found, rotation = _largest_face(portrait_pic, policy, models)
+    if located is None:
+        portrait_pic = portrait if isinstance(portrait, Picture) else load_picture(portrait)
+        located = locate_portrait(portrait_pic, policy=policy, models=models)
+    portrait_pic, portrait_found, rotation = located.picture, located.found, located.rotation
 
     codes: list[str] = []
     details: dict[str, Any] = {}
