@@ -107,19 +107,11 @@ def server_env(data_dir: Path, log_level: str) -> dict[str, str]:
 
 @contextmanager
 def running_server(
-    env: dict[str, str], port: int, workers: int, log_path: Path
+    env: dict[str, str], port: int, workers: int, log_path: Path, *, job_worker: bool = False
 ) -> Iterator[subprocess.Popen[bytes]]:
-    cmd = [
-        *aegis_command(),
-        "serve",
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--no-worker",
-    ]
+    """``aegis serve`` until the block ends; healthy before it starts."""
+    cmd = [*aegis_command(), "serve", "--host", HOST, "--port", str(port)]
+    cmd += ["--workers", str(workers), *([] if job_worker else ["--no-worker"])]
     with log_path.open("wb") as log_file:
         proc = subprocess.Popen(  # own process group, so every uvicorn worker stops with it
             cmd, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True

@@ -27,25 +27,30 @@ Prints one JSON document on stdout; progress goes to stderr.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_read import group_cpu_seconds  # noqa: E402
+from http_read import (  # noqa: E402
+    HOST,
+    aegis_command,
+    create_tenant,
+    free_port,
+    group_cpu_seconds,
+    log,
+    running_server,
+    server_env,
+)
 
 TARGET = 300.0
-HOST = "127.0.0.1"
 LEVEL = {
     "name": "onboarding",
     "description": "Benchmark: data checks only.",
@@ -112,21 +117,6 @@ end
 """
 
 
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    for port in range(19100, 19200):
-        with socket.socket() as sock:
-            try:
-                sock.bind((HOST, port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 19100-19199")
-
-
 def run_wrk(
     base: str, key: str, seconds: float, connections: int, threads: int, lua: Path, offset: int
 ) -> dict[str, Any]:
@@ -173,59 +163,37 @@ def main() -> None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
     data = Path(tempfile.mkdtemp(prefix="aegis-kyc-bench-"))
     port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("AEGIS_")},
-        "AEGIS_DATA_DIR": str(data),
-        "AEGIS_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
-        "AEGIS_LOG_LEVEL": "WARNING",
-        **({"AEGIS_DATABASE_URL": args.database_url} if args.database_url else {}),
-    }
-    aegis = str(Path(sys.executable).with_name("aegis"))
-    subprocess.run([aegis, "db", "upgrade"], env=env, capture_output=True, check=True)
-    created = subprocess.run(
-        [aegis, "tenants", "create", "bench", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    key = json.loads(created.stdout)["api_key"]["secret"]
-    server = subprocess.Popen(
-        [aegis, "serve", "--host", HOST, "--port", str(port), "--workers", str(args.workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(data / "server.log", "w"),  # noqa: SIM115
-        start_new_session=True,
-    )
+    env = server_env(data, "WARNING")
+    env.update({"AEGIS_DATABASE_URL": args.database_url} if args.database_url else {})
+    subprocess.run([*aegis_command(), "db", "upgrade"], env=env, capture_output=True, check=True)
+    key = create_tenant(env)
     base = f"http://{HOST}:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        r = httpx.post(
-            f"{base}/v1/verification-levels", json=LEVEL, headers={"Authorization": f"Bearer {key}"}
-        )
-        r.raise_for_status()
-        threads = min(2, args.connections)
-        log(f"warm-up {args.warmup}s")
-        warm = run_wrk(base, key, args.warmup, args.connections, threads, data / "warm.lua", 0)
-        log(f"measuring {args.seconds}s, {args.connections} connections")
-        cpu_before = group_cpu_seconds(server.pid)
-        load_before = os.getloadavg()[0]
-        raw = run_wrk(
-            base, key, args.seconds, args.connections, threads, data / "run.lua", 50_000_000
-        )
-        server_cpu = group_cpu_seconds(server.pid) - cpu_before
-        load_after = os.getloadavg()[0]
-        statuses = count_statuses(base, key)
+        with running_server(
+            env, port, args.workers, data / "server.log", job_worker=True
+        ) as server:
+            r = httpx.post(
+                f"{base}/v1/verification-levels",
+                json=LEVEL,
+                headers={"Authorization": f"Bearer {key}"},
+            )
+            r.raise_for_status()
+            threads = min(2, args.connections)
+            log(f"warm-up {args.warmup}s")
+            warm = run_wrk(base, key, args.warmup, args.connections, threads, data / "warm.lua", 0)
+            log(f"measuring {args.seconds}s, {args.connections} connections")
+            cpu_before = group_cpu_seconds(server.pid)
+            load_before = os.getloadavg()[0]
+            raw = run_wrk(
+                base, key, args.seconds, args.connections, threads, data / "run.lua", 50_000_000
+            )
+            server_cpu = group_cpu_seconds(server.pid) - cpu_before
+            load_after = os.getloadavg()[0]
+            statuses = count_statuses(base, key)
     finally:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=30)
-        shutil.copy(data / "server.log", Path(tempfile.gettempdir()) / "aegis-kyc-bench-server.log")
+        log_copy = Path(tempfile.gettempdir()) / "aegis-kyc-bench-server.log"
+        if (data / "server.log").exists():
+            shutil.copy(data / "server.log", log_copy)
         shutil.rmtree(data, ignore_errors=True)
     created_ok = raw["requests"] - raw["non_2xx"]
     rate = created_ok / (raw["duration_us"] / 1e6)

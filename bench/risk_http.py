@@ -20,22 +20,26 @@ document on stdout; progress goes to stderr.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_read import group_cpu_seconds  # noqa: E402
-from kyc_onboarding import HOST, free_port, log  # noqa: E402
+from http_read import (  # noqa: E402
+    HOST,
+    aegis_command,
+    create_tenant,
+    free_port,
+    group_cpu_seconds,
+    log,
+    running_server,
+    server_env,
+)
 
 TARGET_PER_S, TARGET_P99_MS = 1500.0, 25.0
 
@@ -106,46 +110,22 @@ def main() -> None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
     data = Path(tempfile.mkdtemp(prefix="aegis-risk-bench-"))
     port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("AEGIS_")},
-        "AEGIS_DATA_DIR": str(data),
-        "AEGIS_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
-        "AEGIS_LOG_LEVEL": "WARNING",
-        **({"AEGIS_DATABASE_URL": args.database_url} if args.database_url else {}),
-        **({"AEGIS_REDIS_URL": args.redis_url} if args.redis_url else {}),
-    }
-    aegis = str(Path(sys.executable).with_name("aegis"))
-    subprocess.run([aegis, "db", "upgrade"], env=env, capture_output=True, check=True)
-    created = subprocess.run(
-        [aegis, "tenants", "create", "bench", "--json"],
-        env=env, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    key = json.loads(created.stdout)["api_key"]["secret"]
-    server = subprocess.Popen(
-        [aegis, "serve", "--host", HOST, "--port", str(port), "--workers", str(args.workers),
-         "--no-worker"],
-        env=env, stdout=subprocess.DEVNULL, stderr=open(data / "server.log", "w"),  # noqa: SIM115
-        start_new_session=True,
-    )  # fmt: skip
+    env = server_env(data, "WARNING")
+    env.update({"AEGIS_DATABASE_URL": args.database_url} if args.database_url else {})
+    env.update({"AEGIS_REDIS_URL": args.redis_url} if args.redis_url else {})
+    subprocess.run([*aegis_command(), "db", "upgrade"], env=env, capture_output=True, check=True)
+    key = create_tenant(env)
     base = f"http://{HOST}:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        log(f"warm-up {args.warmup}s")
-        run_wrk(base, key, args.warmup, args.connections, data / "warm.lua", 0)
-        log(f"measuring {args.seconds}s, {args.connections} connections")
-        cpu_before, load_before = group_cpu_seconds(server.pid), os.getloadavg()[0]
-        raw = run_wrk(base, key, args.seconds, args.connections, data / "run.lua", 500_000_000)
-        server_cpu = group_cpu_seconds(server.pid) - cpu_before
-        load_after = os.getloadavg()[0]
+        with running_server(env, port, args.workers, data / "server.log") as server:
+            log(f"warm-up {args.warmup}s")
+            run_wrk(base, key, args.warmup, args.connections, data / "warm.lua", 0)
+            log(f"measuring {args.seconds}s, {args.connections} connections")
+            cpu_before, load_before = group_cpu_seconds(server.pid), os.getloadavg()[0]
+            raw = run_wrk(base, key, args.seconds, args.connections, data / "run.lua", 500_000_000)
+            server_cpu = group_cpu_seconds(server.pid) - cpu_before
+            load_after = os.getloadavg()[0]
     finally:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=30)
         shutil.rmtree(data, ignore_errors=True)
     ok = raw["requests"] - raw["non_2xx"]
     rate = ok / (raw["duration_us"] / 1e6)
