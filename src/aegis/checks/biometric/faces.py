@@ -334,6 +334,16 @@ class Located:
     picture: Picture
     found: list[Detection]
     rotation: int
+    _encoded: dict[int, Face] = field(default_factory=dict, compare=False, repr=False)
+
+    def largest(self, policy: FacePolicy, models: FaceModels) -> Face:
+        """The largest face, encoded once however many checks ask for it."""
+        face = self._encoded.get(policy.num_jitters)
+        if face is None:
+            top = self.found[:1]
+            face = to_faces(self.picture, top, encode=top, policy=policy, models=models)[0]
+            self._encoded[policy.num_jitters] = face
+        return face
 
 
 def locate_portrait(
@@ -376,7 +386,7 @@ def find_portrait(
     turned, found, rotation = located.picture, located.found, located.rotation
     if not found:
         return None
-    face = to_faces(turned, found[:1], encode=found[:1], policy=policy, models=models)[0]
+    face = located.largest(policy, models)
     rect = found[0].rect
     w, h = rect.width(), rect.height()
     left = max(0, int(rect.left() - _MARGIN_SIDE * w))
@@ -492,9 +502,9 @@ def compare(
     selfie_faces = to_faces(
         selfie_pic, selfie_found, encode=selfie_encode, policy=policy, models=models
     )
-    portrait_faces = to_faces(
-        portrait_pic, portrait_found, encode=portrait_encode, policy=policy, models=models
-    )
+    portrait_faces = to_faces(portrait_pic, portrait_found, policy=policy, models=models)
+    if portrait_encode:  # the largest face, encoded once for the portrait check and here
+        portrait_faces[0] = located.largest(policy, models)
 
     dist = sim = None
     match = False
