@@ -15,6 +15,7 @@ from aegis.api.deps import (
     SessionDep,
     require,
 )
+from aegis.api.responses import json_response
 from aegis.auth.context import Ctx, Scope
 from aegis.contacts.schemas import ContactCreate, ContactOut, ContactSearch, ContactUpdate
 from aegis.errors import Forbidden, NotFound, responses
@@ -56,10 +57,8 @@ def search_contacts(
 
 
 @router.get("/{contact_id}", response_model=ContactOut, responses=responses(Forbidden, NotFound))
-async def get_contact(
-    contact_id: str, ctx: ReadCtx, session: ReadSessionDep, services: ServicesDep
-) -> ContactOut:
-    return services.contacts.to_out(services.contacts.get(session, ctx, contact_id))
+async def get_contact(contact_id: str, ctx: ReadCtx, services: ServicesDep) -> Response:
+    return json_response(services.contacts.read(ctx, contact_id))
 
 
 @router.patch("/{contact_id}", response_model=ContactOut, responses=responses(Forbidden, NotFound))

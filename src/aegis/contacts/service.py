@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from aegis.auth.context import Ctx
 from aegis.contacts.models import Contact
-from aegis.contacts.repository import ContactRepository
+from aegis.contacts.repository import ContactRepository, ContactRow, read_contact
 from aegis.contacts.schemas import ContactCreate, ContactOut, ContactSearch, ContactUpdate
 from aegis.errors import FieldError, NotFound, ValidationFailed
 from aegis.ids import new_id
@@ -21,6 +21,7 @@ from aegis.kit.time import utcnow
 from aegis.partners.webhooks.service import emit
 from aegis.privacy.blind_index import IndexKind
 from aegis.privacy.registry import row_aad
+from aegis.storage.hot import LoopReads
 
 if TYPE_CHECKING:
     from aegis.platform import Platform
@@ -33,6 +34,7 @@ class ContactService:
         self.vault = platform.vault
         self.indexer = platform.indexer
         self.audit = platform.audit
+        self.db = platform.db
 
     def _seal(self, row: Contact, field: str, value: str | None) -> None:
         setattr(
@@ -43,12 +45,12 @@ class ContactService:
         if field == "phone":
             row.phone_bidx = self.indexer.compute_optional(row.tenant_id, IndexKind.PHONE, value)
 
-    def _open(self, row: Contact, field: str) -> str | None:
+    def _open(self, row: Contact | ContactRow, field: str) -> str | None:
         return self.vault.decrypt_optional(
             getattr(row, f"{field}_enc"), row_aad(row, f"{field}_enc")
         )
 
-    def to_out(self, row: Contact) -> ContactOut:
+    def to_out(self, row: Contact | ContactRow) -> ContactOut:
         return ContactOut(
             id=row.id,
             role=row.role,
@@ -77,6 +79,15 @@ class ContactService:
         if row is None:
             raise NotFound(f"contact {contact_id} not found")
         return row
+
+    def read(self, ctx: Ctx, contact_id: str) -> ContactOut:
+        """``get`` for an ``async def`` endpoint: on the event loop's own connection (see
+        ``LoopReads``), without the ORM, and nothing awaited while it is held."""
+        with LoopReads(self.db) as reads:
+            row = read_contact(reads, ctx.tenant_id, contact_id)
+        if row is None:
+            raise NotFound(f"contact {contact_id} not found")
+        return self.to_out(row)
 
     def update(self, session: Session, ctx: Ctx, contact_id: str, change: ContactUpdate) -> Contact:
         row = self.get(session, ctx, contact_id)

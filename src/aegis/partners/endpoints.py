@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
-from aegis.api.deps import AdminCtx, PageDep, ReadCtx, ReadSessionDep, ServicesDep, SessionDep
+from aegis.api.deps import (
+    AdminCtx,
+    PageDep,
+    PlatformDep,
+    ReadCtx,
+    ReadSessionDep,
+    ServicesDep,
+    SessionDep,
+)
+from aegis.api.responses import json_response
 from aegis.errors import Forbidden, InvalidState, NotFound, responses
 from aegis.kit.pagination import PageOut, page_out
 from aegis.kit.time import utcnow
 from aegis.partners.models import ApiKey, Tenant
+from aegis.partners.repository import TenantRow
 from aegis.partners.schemas import (
     ApiKeyCreate,
     ApiKeyOut,
@@ -19,11 +29,12 @@ from aegis.partners.schemas import (
     TenantUpdate,
 )
 from aegis.partners.service import key_status
+from aegis.storage.hot import LoopReads
 
 router = APIRouter(prefix="/v1", tags=["tenant and API keys"])
 
 
-def tenant_out(tenant: Tenant) -> TenantOut:
+def tenant_out(tenant: Tenant | TenantRow) -> TenantOut:
     return TenantOut(
         id=tenant.id,
         name=tenant.name,
@@ -49,9 +60,11 @@ def key_out(key: ApiKey) -> ApiKeyOut:
 
 
 @router.get("/tenant", response_model=TenantOut, responses=responses(Forbidden))
-async def get_tenant(ctx: ReadCtx, session: ReadSessionDep, services: ServicesDep) -> TenantOut:
+async def get_tenant(ctx: ReadCtx, platform: PlatformDep, services: ServicesDep) -> Response:
     """The caller's own tenant and its settings."""
-    return tenant_out(services.tenants.get(session, ctx.tenant_id))
+    with LoopReads(platform.db) as reads:
+        tenant = services.tenants.read(reads, ctx.tenant_id)
+    return json_response(tenant_out(tenant))
 
 
 @router.patch("/tenant", response_model=TenantOut, responses=responses(Forbidden))

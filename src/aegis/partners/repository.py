@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
@@ -10,8 +12,34 @@ from sqlalchemy.orm import Session
 from aegis.kit.pagination import Page, PageRequest
 from aegis.kit.repository import TenantRepository, paginate
 from aegis.partners.models import ApiKey, Tenant
+from aegis.storage.hot import HotStatement, Reads
 
 _TENANT_BY_ID = select(Tenant).where(Tenant.id == bindparam("tenant_id"))
+
+
+@dataclass(frozen=True, slots=True)
+class TenantRow:
+    """A tenant as ``GET /v1/tenant`` shows it, read without the ORM."""
+
+    id: str
+    name: str
+    status: str
+    settings: dict[str, Any]
+    created_at: datetime
+
+
+# Every partner's most frequent read: on the driver's cursor it costs a tenth of an ORM
+# read (see ``storage/hot.py``).
+_READ_TENANT = HotStatement(
+    select(Tenant.id, Tenant.name, Tenant.status, Tenant.settings, Tenant.created_at).where(
+        Tenant.id == bindparam("tenant_id")
+    )
+)
+
+
+def read_tenant(reads: Reads, tenant_id: str) -> TenantRow | None:
+    row = _READ_TENANT.first(reads, tenant_id=tenant_id)
+    return None if row is None else TenantRow(*row)
 
 
 class TenantStore:

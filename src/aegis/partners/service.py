@@ -17,9 +17,17 @@ from aegis.ids import new_id
 from aegis.kit.pagination import Page, PageRequest
 from aegis.kit.time import utcnow
 from aegis.partners.models import ApiKey, Tenant
-from aegis.partners.repository import ApiKeyRepository, TenantStore, find_key_by_hash, touch_key
+from aegis.partners.repository import (
+    ApiKeyRepository,
+    TenantRow,
+    TenantStore,
+    find_key_by_hash,
+    read_tenant,
+    touch_key,
+)
 from aegis.partners.schemas import ApiKeyCreate, TenantSettings, TenantUpdate
 from aegis.privacy.audit.service import AuditTrail
+from aegis.storage.hot import Reads
 
 SECRET_PREFIX = "aegis_sk_"  # noqa: S105 - a prefix, not a secret
 
@@ -70,6 +78,13 @@ class TenantService:
 
     def get(self, session: Session, tenant_id: str) -> Tenant:
         tenant = TenantStore(session).get(tenant_id)
+        if tenant is None:
+            raise NotFound(f"tenant {tenant_id} not found")
+        return tenant
+
+    def read(self, reads: Reads, tenant_id: str) -> TenantRow:
+        """``get`` without the ORM, for reads on the event loop (see ``LoopReads``)."""
+        tenant = read_tenant(reads, tenant_id)
         if tenant is None:
             raise NotFound(f"tenant {tenant_id} not found")
         return tenant
