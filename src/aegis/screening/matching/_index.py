@@ -122,7 +122,9 @@ class NameIndex:
         self._pending_codes = array("i")
         self._pending: dict[int, list[int]] = {}
         self._filed: dict[tuple[Token, bool], tuple[int, ...]] = {}
-        self._hits: dict[tuple[Token, bool], tuple[Codes, npt.NDArray[np.float64]]] = {}
+        # By unit serial and whether it is joined: integer keys, nothing for the garbage
+        # collector to walk.
+        self._hits: dict[int, tuple[Codes, npt.NDArray[np.float64]]] = {}
         self._hits_version = 0
         # Scratch arrays, one entry per record, for grouping hits by record.
         self._seen: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
@@ -283,12 +285,13 @@ class NameIndex:
     def _unit_hits(self, unit: Token, joined: bool) -> tuple[Codes, npt.NDArray[np.float64]]:
         """The postings a query unit hits, cached: names repeat tokens ("mohammed", "john"),
         and a bulk run looks the same ones up again and again."""
-        hits = self._hits.get((unit, joined))
+        key = unit.serial << 1 | joined
+        hits = self._hits.get(key)
         if hits is None:
             hits = self._gather(*self._probe(unit, joined))
             if len(self._hits) >= _HIT_CACHE:
                 self._hits.clear()
-            self._hits[(unit, joined)] = hits
+            self._hits[key] = hits
         return hits
 
     def _shortlist(

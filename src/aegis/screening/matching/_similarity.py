@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA, Levenshtein
 
-from aegis.screening.matching._tokens import INFORMATIVE, Form, Kind, Token
+from aegis.screening.matching._tokens import Form, Kind, Token
 
 # Pairs scoring below this are not aligned at all: their tokens count as unmatched.
 MIN_PAIR = 0.6
@@ -249,8 +249,10 @@ def _similarity(a: Token, b: Token) -> tuple[float, str]:
     return best, method
 
 
-_CACHE: dict[tuple[Token, Token], tuple[float, str]] = {}
+# Keyed by the two tokens' serials (integers: nothing for the garbage collector to walk).
+_CACHE: dict[int, tuple[float, str]] = {}
 _CACHE_MAX = 1 << 18
+_SHIFT = 64  # serials stay far below 2**64
 
 
 def token_similarity(a: Token, b: Token) -> tuple[float, str]:
@@ -259,13 +261,13 @@ def token_similarity(a: Token, b: Token) -> tuple[float, str]:
     (same Metaphone key), ``skeleton`` (same consonant classes and compatible vowels, for
     Arabic-script tokens), ``truncated`` (one is a long prefix of the other), ``article``
     (``alqaida``/``qaida``), ``initial``."""
-    hit = _CACHE.get((a, b))
+    hit = _CACHE.get(a.serial << _SHIFT | b.serial)
     if hit is None:
         hit = _similarity(a, b)
         if len(_CACHE) >= _CACHE_MAX:
             _CACHE.clear()
-        _CACHE[(a, b)] = hit
-        _CACHE[(b, a)] = hit
+        _CACHE[a.serial << _SHIFT | b.serial] = hit
+        _CACHE[b.serial << _SHIFT | a.serial] = hit
     return hit
 
 
@@ -332,21 +334,23 @@ def _cut_at_end(query: Form, qi: tuple[int, ...], match: Form, mi: tuple[int, ..
 
 def align(query: Form, match: Form) -> Alignment:
     """Pair the tokens of two name forms greedily, best pairs first."""
-    # (rank, score, query positions, match positions, method)
-    candidates: list[
-        tuple[tuple[bool, float, int, int], float, tuple[int, ...], tuple[int, ...], str]
-    ] = []
+    # (rank, score, query unit, match unit, method), units by their index in the form.
+    candidates: list[tuple[tuple[bool, float, int, int], float, int, int, str]] = []
     cache = _CACHE
-    for qi, qt in query.units:
+    q_units, m_units = query.units, match.units
+    m_count, m_singles = len(m_units), match.singles
+    for k, (qi, qt) in enumerate(q_units):
         lq = len(qt.text)
-        q_multi = len(qi) > 1
-        for mi, mt in match.units:
-            if q_multi or len(mi) > 1:
-                if q_multi and len(mi) > 1:
-                    continue
-                if abs(lq - len(mt.text)) > 2 + lq // 4:
-                    continue
-            hit = cache.get((qt, mt)) or token_similarity(qt, mt)
+        q_single = k < query.singles
+        slack = 2 + lq // 4
+        q_key = qt.serial << _SHIFT
+        # Two joined units are never compared; a joined unit only with a token of about
+        # its length.
+        for j in range(m_count) if q_single else range(m_singles):
+            mi, mt = m_units[j]
+            if (not q_single or j >= m_singles) and abs(lq - len(mt.text)) > slack:
+                continue
+            hit = cache.get(q_key | mt.serial) or token_similarity(qt, mt)
             if hit[1] == "truncated" and not _cut_at_end(query, qi, match, mi):
                 hit = (_fuzzy(qt, mt), "fuzzy")
             if hit[0] >= MIN_PAIR:
@@ -356,38 +360,37 @@ def align(query: Form, match: Form) -> Alignment:
                 light = qt.kind is Kind.LIGHT and mt.kind is Kind.LIGHT
                 spelling = -Levenshtein.distance(qt.text, mt.text)
                 rank = (not light, hit[0], spelling, -len(qi) - len(mi))
-                candidates.append((rank, hit[0], qi, mi, hit[1]))
-    candidates.sort(key=lambda c: c[0], reverse=True)
-    q_tokens, m_tokens = query.tokens, match.tokens
-    used_q: set[int] = set()
-    used_m: set[int] = set()
+                candidates.append((rank, hit[0], k, j, hit[1]))
+    candidates.sort(key=_rank, reverse=True)
+    q_masks, m_masks = query.unit_masks, match.unit_masks
+    q_weights, m_weights = query.unit_weights, match.unit_weights
+    q_inf, m_inf = query.unit_informative, match.unit_informative
+    used_q = used_m = 0
     aligned: list[Aligned] = []
     num = den = 0.0
     strong = 0
-    for _, score, qi, mi, method in candidates:
-        if not used_q.isdisjoint(qi) or not used_m.isdisjoint(mi):
+    # Tokens matched other than by an initial (for the single-token rule).
+    covered_q = covered_m = 0
+    for _, score, k, j, method in candidates:
+        if used_q & q_masks[k] or used_m & m_masks[j]:
             continue
-        used_q.update(qi)
-        used_m.update(mi)
-        aligned.append((qi, mi, score, method))
-        weight = sum(q_tokens[i].weight for i in qi) + sum(m_tokens[i].weight for i in mi)
+        used_q |= q_masks[k]
+        used_m |= m_masks[j]
+        aligned.append((q_units[k][0], m_units[j][0], score, method))
+        weight = q_weights[k] + m_weights[j]
         num += score * weight
         den += weight
-        if method != "initial" and (
-            any(q_tokens[i].kind in INFORMATIVE for i in qi)
-            or any(m_tokens[i].kind in INFORMATIVE for i in mi)
-        ):
-            strong += 1
-    q_left = sum(t.weight for i, t in enumerate(q_tokens) if i not in used_q)
-    m_left = sum(t.weight for i, t in enumerate(m_tokens) if i not in used_m)
-    single = False
-    if strong < 2:
-        # A distinctive token matched by nothing, or by an initial only.
-        covered_q = {i for qi, _, _, method in aligned if method != "initial" for i in qi}
-        covered_m = {i for _, mi, _, method in aligned if method != "initial" for i in mi}
-        single = any(
-            t.kind in INFORMATIVE and i not in covered_q for i, t in enumerate(q_tokens)
-        ) or any(t.kind in INFORMATIVE and i not in covered_m for i, t in enumerate(m_tokens))
+        if method != "initial":
+            covered_q |= q_masks[k]
+            covered_m |= m_masks[j]
+            if q_inf[k] or m_inf[j]:
+                strong += 1
+    q_left = sum(w for i, w in enumerate(query.token_weights) if not used_q >> i & 1)
+    m_left = sum(w for i, w in enumerate(match.token_weights) if not used_m >> i & 1)
+    # A distinctive token matched by nothing, or by an initial only.
+    single = strong < 2 and bool(
+        query.informative_mask & ~covered_q or match.informative_mask & ~covered_m
+    )
     return Alignment(
         query=query,
         match=match,
@@ -398,3 +401,9 @@ def align(query: Form, match: Form) -> Alignment:
         distinctive_pairs=strong,
         single_token=single,
     )
+
+
+def _rank(
+    candidate: tuple[tuple[bool, float, int, int], float, int, int, str],
+) -> tuple[bool, float, int, int]:
+    return candidate[0]

@@ -9,10 +9,12 @@ comparing two names gives the same score wherever it runs.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
+from typing import Any
 
 import jellyfish
 
@@ -95,17 +97,36 @@ class Token:
     # (precomputed for the similarity measures).
     single: str = ""
     loose: str = ""
+    # Unique in the process and never reused (unlike ``id``, once a token is freed): caches
+    # keyed by plain integers hold no objects the garbage collector must walk.
+    serial: int = 0
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Unpickled (another process), a token is interned again and gets a serial there.
+        return make_token, (self.text, self.kind, self.classes if self.abjad else None, self.vowels)
+
+
+_SERIALS = itertools.count(1)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Form:
     """One spelling of a name as tokens, with what alignment needs precomputed: the units
-    compared (each token, adjacent pairs joined, triples around a particle)."""
+    compared (each token, adjacent pairs joined, triples around a particle), split into
+    single tokens and joined spans (singles come first in ``units``), and per unit its token
+    weight and whether it holds an informative token."""
 
     tokens: tuple[Token, ...]
     units: tuple[tuple[tuple[int, ...], Token], ...]
     weight: float
     informative: int
+    token_weights: tuple[float, ...]
+    unit_weights: tuple[float, ...]
+    unit_informative: tuple[bool, ...]
+    # Bit i set for token i: of each unit, and of the informative tokens.
+    unit_masks: tuple[int, ...]
+    informative_mask: int
+    singles: int  # the first ``singles`` units are single tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +215,7 @@ def make_token(text: str, kind: Kind, abjad_classes: str | None = None, vowels: 
         classes=abjad_classes or "",
         single=text if single == text else single,
         loose=undigraph(skeleton),
+        serial=next(_SERIALS),
     )
 
 
@@ -267,6 +289,15 @@ def make_form(tokens: tuple[Token, ...]) -> Form:
         units=units,
         weight=sum(t.weight for t in tokens),
         informative=sum(t.kind in INFORMATIVE for t in tokens),
+        token_weights=tuple(t.weight for t in tokens),
+        # Summed as alignment used to sum them, so that scores stay bit-for-bit the same.
+        unit_weights=tuple(sum(tokens[i].weight for i in span) for span, _ in units),
+        unit_informative=tuple(
+            any(tokens[i].kind in INFORMATIVE for i in span) for span, _ in units
+        ),
+        unit_masks=tuple(sum(1 << i for i in span) for span, _ in units),
+        informative_mask=sum(1 << i for i, t in enumerate(tokens) if t.kind in INFORMATIVE),
+        singles=len(tokens),
     )
 
 
