@@ -101,10 +101,10 @@ def create_app(platform: Platform, *, run_worker: bool = False) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware)
 
-    from aegis.api.v1 import ROUTERS
+    from aegis.api.v1 import gated_routers
 
     app.include_router(health_router)
-    for router in ROUTERS:
+    for router in gated_routers():
         app.include_router(router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
