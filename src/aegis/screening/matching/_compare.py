@@ -11,8 +11,8 @@ from aegis.screening.matching._features import (
     name_score,
 )
 from aegis.screening.matching._model import DEFAULT_THRESHOLD, FeatureValue, MatchResult, Query
-from aegis.screening.matching._similarity import align
-from aegis.screening.matching._tokens import PreparedName, make_form, name_rules, prepare_name
+from aegis.screening.matching._similarity import Partners, align
+from aegis.screening.matching._tokens import Form, PreparedName, make_form, name_rules, prepare_name
 
 _EMPTY = PreparedName(original="", forms=(make_form(()),), scripts=frozenset())
 
@@ -29,23 +29,39 @@ def prepare_entity(entity: ListEntity) -> tuple[PreparedName, ...]:
     return tuple(p for p in (prepare_name(n, rules) for n in entity.names) if p.forms)
 
 
+class Memo:
+    """What one search reuses across the names it scores: the best pair per entity name (by
+    identity), and the partners of each query form (see :class:`._similarity.Partners`)."""
+
+    __slots__ = ("_partners", "names")
+
+    def __init__(self) -> None:
+        self.names: dict[int, tuple[float, NamePair] | None] = {}
+        self._partners: dict[int, Partners] = {}
+
+    def partners(self, form: Form) -> Partners:
+        # By identity: the query's forms live as long as the search.
+        found = self._partners.get(id(form))
+        if found is None:
+            found = self._partners[id(form)] = Partners(form)
+        return found
+
+
 def _best_for(
-    query_names: tuple[PreparedName, ...], name: PreparedName
+    query_names: tuple[PreparedName, ...], name: PreparedName, memo: Memo
 ) -> tuple[float, NamePair] | None:
     best: tuple[float, NamePair] | None = None
     for qn in query_names:
         for qf in qn.forms:
+            partners = memo.partners(qf)
             for ef in name.forms:
-                pair = NamePair(query=qn, match=name, alignment=align(qf, ef))
+                pair = NamePair(query=qn, match=name, alignment=align(qf, ef, partners))
                 score = name_score(pair)
                 if best is None or score > best[0]:
                     best = (score, pair)
                     if score >= 1.0:
                         return best
     return best
-
-
-Memo = dict[int, "tuple[float, NamePair] | None"]
 
 
 def best_names(
@@ -55,14 +71,14 @@ def best_names(
 ) -> tuple[float, NamePair]:
     """The best-scoring pair over every entity name and query name, in every form
     (``memo``: results per entity name, by identity, reused within one search)."""
+    if memo is None:
+        memo = Memo()
     best: tuple[float, NamePair] | None = None
     for en in entity_names:
-        if memo is not None and id(en) in memo:
-            hit = memo[id(en)]
+        if id(en) in memo.names:
+            hit = memo.names[id(en)]
         else:
-            hit = _best_for(query_names, en)
-            if memo is not None:
-                memo[id(en)] = hit
+            hit = memo.names[id(en)] = _best_for(query_names, en, memo)
         if hit is not None and (best is None or hit[0] > best[0]):
             best = hit
             if best[0] >= 1.0:

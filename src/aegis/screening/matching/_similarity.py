@@ -332,36 +332,74 @@ def _cut_at_end(query: Form, qi: tuple[int, ...], match: Form, mi: tuple[int, ..
     return at[-1] == len(form.tokens) - 1
 
 
-def align(query: Form, match: Form) -> Alignment:
-    """Pair the tokens of two name forms greedily, best pairs first."""
-    # (rank, score, query unit, match unit, method), units by their index in the form.
-    candidates: list[tuple[tuple[bool, float, int, int], float, int, int, str]] = []
-    cache = _CACHE
-    q_units, m_units = query.units, match.units
-    m_count, m_singles = len(m_units), match.singles
-    for k, (qi, qt) in enumerate(q_units):
-        lq = len(qt.text)
-        q_single = k < query.singles
-        slack = 2 + lq // 4
-        q_key = qt.serial << _SHIFT
-        # Two joined units are never compared; a joined unit only with a token of about
-        # its length.
-        for j in range(m_count) if q_single else range(m_singles):
-            mi, mt = m_units[j]
-            if (not q_single or j >= m_singles) and abs(lq - len(mt.text)) > slack:
-                continue
-            hit = cache.get(q_key | mt.serial) or token_similarity(qt, mt)
-            if hit[1] == "truncated" and not _cut_at_end(query, qi, match, mi):
-                hit = (_fuzzy(qt, mt), "fuzzy")
-            if hit[0] >= MIN_PAIR:
-                # Best score first; particles last, so that "al" = "al" does not take the
-                # particle a joined "abd al latif" needs; on a tie, the closer spelling
-                # (skeletons tie often), then the smaller units.
+# A unit of a query form that a token of another name aligns with: (unit index, score,
+# method, both particles, minus the edit distance of the spellings).
+Partner = tuple[int, float, str, bool, int]
+
+
+class Partners:
+    """For one query form, the units each token of other names can be paired with (pairs
+    scoring at least ``MIN_PAIR``), found once per token: a search aligns one query with
+    many names, and they share tokens ("mohammed", "al", "trading")."""
+
+    __slots__ = ("_form", "_of")
+
+    def __init__(self, form: Form) -> None:
+        self._form = form
+        self._of: dict[int, tuple[Partner, ...]] = {}
+
+    def of(self, token: Token) -> tuple[Partner, ...]:
+        found = self._of.get(token.serial)
+        if found is None:
+            found = self._of[token.serial] = self._find(token)
+        return found
+
+    def _find(self, mt: Token) -> tuple[Partner, ...]:
+        form = self._form
+        # Only single tokens are of another kind than JOINED: whether a unit is a joined span
+        # is the token's own property, so the filters below are the same for every name.
+        m_joined = mt.kind is Kind.JOINED
+        lm = len(mt.text)
+        out: list[Partner] = []
+        for k, (_, qt) in enumerate(form.units):
+            if k >= form.singles or m_joined:
+                # Two joined units are never compared; a joined unit only with a token of
+                # about its length.
+                if k >= form.singles and m_joined:
+                    continue
+                lq = len(qt.text)
+                if abs(lq - lm) > 2 + lq // 4:
+                    continue
+            score, method = token_similarity(qt, mt)
+            # A truncated pair may fall back on its edit similarity (see align): kept.
+            if score >= MIN_PAIR:
                 light = qt.kind is Kind.LIGHT and mt.kind is Kind.LIGHT
                 spelling = -Levenshtein.distance(qt.text, mt.text)
-                rank = (not light, hit[0], spelling, -len(qi) - len(mi))
-                candidates.append((rank, hit[0], k, j, hit[1]))
-    candidates.sort(key=_rank, reverse=True)
+                out.append((k, score, method, light, spelling))
+        return tuple(out)
+
+
+def align(query: Form, match: Form, partners: Partners | None = None) -> Alignment:
+    """Pair the tokens of two name forms greedily, best pairs first (``partners``: of
+    ``query``, kept by the caller to align it with many names)."""
+    if partners is None:
+        partners = Partners(query)
+    q_units, m_units = query.units, match.units
+    # (rank, score, query unit, match unit, method), units by their index in the form. Best
+    # score first; particles last, so that "al" = "al" does not take the particle a joined
+    # "abd al latif" needs; on a tie, the closer spelling (skeletons tie often), then the
+    # smaller units, then the earlier query unit and match unit.
+    candidates: list[tuple[tuple[bool, float, int, int, int, int], float, int, int, str]] = []
+    for j, (mi, mt) in enumerate(m_units):
+        for k, score, method, light, spelling in partners.of(mt):
+            qi = q_units[k][0]
+            if method == "truncated" and not _cut_at_end(query, qi, match, mi):
+                score, method = _fuzzy(q_units[k][1], mt), "fuzzy"
+                if score < MIN_PAIR:
+                    continue
+            rank = (not light, score, spelling, -len(qi) - len(mi), -k, -j)
+            candidates.append((rank, score, k, j, method))
+    candidates.sort(reverse=True)  # ranks are unique: (k, j) tells every pair apart
     q_masks, m_masks = query.unit_masks, match.unit_masks
     q_weights, m_weights = query.unit_weights, match.unit_weights
     q_inf, m_inf = query.unit_informative, match.unit_informative
@@ -401,9 +439,3 @@ def align(query: Form, match: Form) -> Alignment:
         distinctive_pairs=strong,
         single_token=single,
     )
-
-
-def _rank(
-    candidate: tuple[tuple[bool, float, int, int], float, int, int, str],
-) -> tuple[bool, float, int, int]:
-    return candidate[0]
