@@ -20,7 +20,7 @@ from aegis.platform import Platform
 from aegis.privacy.registry import row_aad
 from aegis.risk.models import AccountRestriction, RiskDecision
 from aegis.risk.repository import RestrictionRepository, TransactionRepository
-from aegis.risk.writer import AlreadyStored, GroupWriter
+from aegis.storage.group_commit import AlreadyStored, GroupWriter
 from tests.risk.test_decisions_api import tx
 from tests.support.tenants import TenantHandle
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict
 from typing import Annotated
 
@@ -16,7 +17,7 @@ from aegis.api.deps import (
     ReadSessionDep,
     ServicesDep,
     SessionDep,
-    in_write_session,
+    get_platform,
     require,
 )
 from aegis.auth.context import Ctx, Scope
@@ -96,17 +97,19 @@ async def create_applicant(
     operation), so a level whose checks are all local answers with the decision."""
 
     applicants = services.applicants
+    # The profile is encrypted and blind-indexed here, before the write transaction; the
+    # database work goes to the group commit, which writes the applicants arriving
+    # together in one transaction (one write lock, one commit, one INSERT per table).
+    fresh = [applicants.new_row(ctx, spec)]
 
-    def work(session: Session, row: Applicant) -> tuple[Applicant, list[str]]:
+    def work(session: Session) -> tuple[Applicant, list[str]]:
+        # A failed batch is written again unit by unit, and the first row then carries
+        # the statuses of the attempt rolled back: a retry starts from a new one.
+        row = fresh.pop() if fresh else applicants.new_row(ctx, spec)
         applicants.create(session, ctx, spec, row)
         return row, applicants.missing_steps(session, row, applicants.level_of(session, row))
 
-    # The busiest write of onboarding: one thread-pool hop instead of SessionDep's four,
-    # with the profile encrypted before the write transaction and decrypted after it, so
-    # the write lock (one writer at a time) is held for the database work alone.
-    row, missing = await in_write_session(
-        request, work, prepare=lambda: applicants.new_row(ctx, spec)
-    )
+    row, missing = await asyncio.wrap_future(get_platform(request).db.group.submit(work))
     return applicant_out(applicants, None, row, missing)
 
 

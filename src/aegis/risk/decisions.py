@@ -34,8 +34,8 @@ from aegis.risk.model import Outcome, Transaction
 from aegis.risk.models import RiskAlert, RiskDecision, RiskTransaction
 from aegis.risk.repository import AlertRepository, DecisionRepository, TransactionRepository
 from aegis.risk.transactions import transaction_to_json
-from aegis.risk.writer import AlreadyStored, GroupWriter
 from aegis.storage.db import after_commit
+from aegis.storage.group_commit import AlreadyStored
 from aegis.storage.hot import LoopReads, Reads, SessionReads
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ class DecisionService:
         self.indexer = platform.indexer
         self.audit = platform.audit
         self.counterparties = CounterpartyScreening(screening)
-        self.writer = GroupWriter(platform.db)
+        self.writer = platform.db.group
 
     def customer_ref(self, tenant_id: str, tx: Transaction) -> str | None:
         return self.indexer.compute_optional(tenant_id, IndexKind.CUSTOMER, tx.customer_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -24,6 +25,7 @@ from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 from aegis.kit.time import as_utc
+from aegis.storage.group_commit import GroupWriter
 from aegis.storage.writer_lock import WriterLock
 
 NAMING = {
@@ -254,8 +256,20 @@ class Database:
             ":memory:",
         )
         self._writes = 0
+        self._group: GroupWriter | None = None
+        self._group_lock = threading.Lock()
         # Called with a committed session's ``info`` (e.g. to hand its new jobs to the queue).
         self.post_commit: Callable[[dict[Any, Any]], None] | None = None
+
+    @property
+    def group(self) -> GroupWriter:
+        """This process's group commit (see ``aegis.storage.group_commit``): the busy
+        writes of the API share their transactions through it."""
+        if self._group is None:
+            with self._group_lock:
+                if self._group is None:
+                    self._group = GroupWriter(self)
+        return self._group
 
     @contextmanager
     def session(self, *, write: bool = True) -> Iterator[Session]:
@@ -317,6 +331,8 @@ class Database:
             yield session
 
     def dispose(self) -> None:
+        if self._group is not None:
+            self._group.close()
         self.engine.dispose()
         if self._writer is not None:
             self._writer.close()

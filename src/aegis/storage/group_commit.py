@@ -1,16 +1,20 @@
-"""Group commit for decisions: many requests' rows in one transaction.
+"""Group commit: many requests' units of work in one write transaction.
 
-A decision's rows (the transaction, the decision with its evidence, an alert and a webhook
-event) are small; what costs is the transaction around them: taking the write lock,
-BEGIN, the flush and the COMMIT (an fsync on SQLite, a round trip on PostgreSQL). One
-thread per process writes whatever decisions are waiting when it gets to them, in one
-transaction, so under load the cost of a commit is shared and without load a decision
-waits for no one. A caller learns its decision is durable only after the commit: nothing
-is answered that could still be lost.
+The rows a request writes (a decision with its evidence, an applicant with its history,
+audit records and outbox events) are small; what costs is the transaction around them:
+taking the write lock, BEGIN, the statements each unit sends on its own and the COMMIT.
+One thread per process runs whatever units are waiting when it gets to them in one
+transaction, so under load those costs are shared (the append-only rows of all the units
+go out as one multi-row INSERT per table) and without load a unit waits for no one. A
+caller learns its unit is durable only after the commit: nothing is answered that could
+still be lost.
 
-A batch that fails (a transaction id stored meanwhile by another process or request, the
-unique index says so) is written again one decision per transaction, so one bad decision
-never takes its neighbours down with it.
+The units of a batch run one after the other in the transaction, so each sees the rows of
+the ones before it, as it would have in a transaction of its own that committed first.
+A batch that fails is written again one unit per transaction, so one bad unit (a key
+stored meanwhile by another process, a request the data refuses) never takes its
+neighbours down with it. A unit therefore must be safe to run again from the start after
+a rollback.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+
+from aegis.errors import AegisError
 
 if TYPE_CHECKING:
     from aegis.storage.db import Database
@@ -47,7 +53,7 @@ class _Item(Generic[T]):
 class GroupWriter:
     """Runs ``work(session)`` callables in shared write transactions, on one thread."""
 
-    def __init__(self, db: Database, *, name: str = "aegis-decision-writer") -> None:
+    def __init__(self, db: Database, *, name: str = "aegis-group-commit") -> None:
         self.db = db
         self.name = name
         self._queue: queue.SimpleQueue[_Item[Any] | None] = queue.SimpleQueue()
@@ -119,11 +125,11 @@ class GroupWriter:
         try:
             with self.db.session() as session:
                 results = [item.work(session) for item in pending]
-        except Exception as exc:  # noqa: BLE001 - each decision gets its own answer below
+        except Exception as exc:  # noqa: BLE001 - each unit gets its own answer below
             if len(pending) == 1:
-                _fail(pending[0], exc)
+                self._fail(pending[0], exc)
                 return
-            # Alone, each item either commits or fails with its own error.
+            # Alone, each unit either commits or fails with its own error.
             for item in pending:
                 self._write_one(item)
             return
@@ -135,14 +141,15 @@ class GroupWriter:
             with self.db.session() as session:
                 result = item.work(session)
         except Exception as exc:  # noqa: BLE001 - handed to the waiting caller
-            _fail(item, exc)
+            self._fail(item, exc)
             return
         item.future.set_result(result)
 
-
-def _fail(item: _Item[Any], exc: Exception) -> None:
-    if isinstance(exc, IntegrityError):
-        item.future.set_exception(AlreadyStored(str(exc.orig)))
-        return
-    log.error("decision_write_failed", error=type(exc).__name__)
-    item.future.set_exception(exc)
+    def _fail(self, item: _Item[Any], exc: Exception) -> None:
+        if isinstance(exc, IntegrityError):
+            item.future.set_exception(AlreadyStored(str(exc.orig)))
+            return
+        if not isinstance(exc, AegisError):
+            # A refusal the caller answers (a 4xx) is no failure of the writer.
+            log.error("group_write_failed", writer=self.name, error=type(exc).__name__)
+        item.future.set_exception(exc)
