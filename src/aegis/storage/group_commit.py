@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import structlog
+from prometheus_client import Histogram
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,6 +39,12 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
 MAX_BATCH = 256
+UNITS = Histogram(
+    "aegis_group_commit_units",
+    "Units of work per committed group-commit transaction",
+    ["writer"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+)
 
 
 class AlreadyStored(Exception):
@@ -68,6 +75,10 @@ class GroupWriter:
         self._queue.put(item)
         self._ensure_thread()
         return item.future
+
+    def waiting(self) -> int:
+        """How many units are queued and not yet taken into a transaction."""
+        return self._queue.qsize()
 
     def close(self, timeout: float = 10.0) -> None:
         """Write what is queued, then stop the thread (a later ``submit`` starts another)."""
@@ -133,6 +144,7 @@ class GroupWriter:
             for item in pending:
                 self._write_one(item)
             return
+        UNITS.labels(self.name).observe(len(pending))
         for item, result in zip(pending, results, strict=True):
             item.future.set_result(result)
 
@@ -143,6 +155,7 @@ class GroupWriter:
         except Exception as exc:  # noqa: BLE001 - handed to the waiting caller
             self._fail(item, exc)
             return
+        UNITS.labels(self.name).observe(1)
         item.future.set_result(result)
 
     def _fail(self, item: _Item[Any], exc: Exception) -> None:
