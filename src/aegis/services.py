@@ -45,7 +45,7 @@ class Services:
     def build(cls, platform: Platform) -> Services:
         applicants = ApplicantService(platform)
         screening = ScreeningService(platform)
-        decisions = DecisionService(platform, screening)
+        decisions = DecisionService(platform)
         return cls(
             screening=screening,
             decisions=decisions,

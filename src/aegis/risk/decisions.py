@@ -41,7 +41,6 @@ from aegis.storage.hot import LoopReads, Reads, SessionReads
 if TYPE_CHECKING:
     from aegis.platform import Platform
     from aegis.risk.runtime import TenantRuntime
-    from aegis.screening.service import ScreeningService
 
 _ZLIB = b"\x78"  # the first byte of a zlib stream
 ALERTING = frozenset({Outcome.REVIEW, Outcome.STEP_UP, Outcome.DECLINE})
@@ -89,12 +88,12 @@ def _encoded(tx: Transaction) -> tuple[bytes, str]:
 
 
 class DecisionService:
-    def __init__(self, platform: Platform, screening: ScreeningService) -> None:
+    def __init__(self, platform: Platform) -> None:
         self.platform = platform
         self.vault = platform.vault
         self.indexer = platform.indexer
         self.audit = platform.audit
-        self.counterparties = CounterpartyScreening(screening)
+        self.counterparties = CounterpartyScreening()
         self.writer = platform.db.group
 
     def customer_ref(self, tenant_id: str, tx: Transaction) -> str | None:
@@ -169,8 +168,8 @@ class DecisionService:
         ref = self.customer_ref(tenant_id, tx)
         customer = customer_facts(reads, tenant_id, tx, ref)
         counterparty = (
-            self.counterparties.facts(reads.session, tenant_id, tx)
-            if runtime.settings.risk_screen_counterparties
+            self.counterparties.facts(runtime.screening, tenant_id, tx)
+            if runtime.screening is not None
             else None
         )
         features = runtime.engine.compute(tx)

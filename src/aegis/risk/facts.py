@@ -4,10 +4,9 @@ KYC status, screening, account restrictions, dormancy, and the payee's screening
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 from threading import Lock
 from typing import TYPE_CHECKING
-
-from sqlalchemy.orm import Session
 
 from aegis.kyc.repository import ApplicantRepository
 from aegis.risk.model import Transaction
@@ -17,7 +16,8 @@ from aegis.screening.repository import HitRepository
 from aegis.storage.hot import Reads
 
 if TYPE_CHECKING:
-    from aegis.screening.service import ScreeningService
+    from aegis.screening.index_cache import ActiveIndex
+    from aegis.screening.service import Policy
 
 APPLICANT_PREFIX = "app_"
 
@@ -66,26 +66,32 @@ def customer_facts(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Screening:
+    """The lists' name index and a tenant's screening policy, as of one runtime refresh."""
+
+    active: ActiveIndex
+    policy: Policy
+
+
 class CounterpartyScreening:
     """Screens payee names against the tenant's lists, remembering recent answers: payees
     repeat, and a list change (a new index) starts the memory afresh."""
 
-    def __init__(self, screening: ScreeningService, *, size: int = 10_000) -> None:
-        self.screening = screening
+    def __init__(self, *, size: int = 10_000) -> None:
         self.size = size
         self._memory: OrderedDict[tuple[object, ...], CounterpartyFacts] = OrderedDict()
         self._lock = Lock()
 
-    def facts(self, session: Session, tenant_id: str, tx: Transaction) -> CounterpartyFacts:
+    def facts(self, screening: Screening, tenant_id: str, tx: Transaction) -> CounterpartyFacts:
         from aegis.screening.matching import Query
         from aegis.screening.service import search
 
         if not tx.payee_name:
             return CounterpartyFacts()
-        active = self.screening.active(session)
+        active, policy = screening.active, screening.policy
         if not active.list_names:
             return CounterpartyFacts()  # nothing loaded: unknown, not clear
-        policy = self.screening.policy(session, tenant_id)
         key = (tenant_id, id(active), tx.payee_name, tx.payee_country, policy.threshold)
         with self._lock:
             known = self._memory.get(key)

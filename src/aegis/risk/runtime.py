@@ -29,6 +29,7 @@ from aegis.partners.models import Tenant
 from aegis.partners.schemas import TenantSettings
 from aegis.privacy.registry import row_aad
 from aegis.risk.engine import Context, Scorer
+from aegis.risk.facts import Screening
 from aegis.risk.features import FEATURE_NAMES, FeatureConfig, FeatureEngine, MemoryState, RedisState
 from aegis.risk.lists import ListEntry, ListIndex, ListKind, ListType
 from aegis.risk.model import Label, LabelKind, Transaction
@@ -64,6 +65,9 @@ class TenantRuntime:
     lists_key: tuple[Any, int]
     models_key: tuple[str | None, str | None]
     label_mark: str | None = None
+    # The sanctions lists' index and the tenant's screening policy as of the last refresh,
+    # for payee screening (None when the tenant does not screen payees).
+    screening: Screening | None = None
     checked_at: float = field(default=0.0)
     lock: threading.Lock = field(default_factory=threading.Lock)
     # In-memory histories only: the storage time up to which other processes' decisions
@@ -190,6 +194,19 @@ class RiskRuntime:
             (champion.id if champion else None, challenger.id if challenger else None),
         )
 
+    def _screening(
+        self, session: Session, tenant_id: str, settings: TenantSettings
+    ) -> Screening | None:
+        """Read with the rest of the configuration, not per payment: a list loaded or a
+        policy changed reaches payee screening within one refresh, as a published rule
+        set does, and a payment reads neither."""
+        if not settings.risk_screen_counterparties:
+            return None
+        from aegis.screening.service import ScreeningService
+
+        active = self.platform.screening_index.current(session)
+        return Screening(active, ScreeningService.policy(session, tenant_id))
+
     def _lists_key(self, session: Session, tenant_id: str) -> tuple[Any, int]:
         repo = ListEntryRepository(session, tenant_id)
         return (repo.newest_change(), repo.count())
@@ -230,6 +247,7 @@ class RiskRuntime:
             rules_key=(settings.risk_rule_set, version),
             lists_key=self._lists_key(session, tenant_id),
             models_key=models_key,
+            screening=self._screening(session, tenant_id, settings),
         )
         if isinstance(state, MemoryState):
             rt.tail_mark = utcnow() - _TAIL_OVERLAP
@@ -258,6 +276,7 @@ class RiskRuntime:
         if settings.risk_limits != context.limits:
             context = _replace(context, limits=settings.risk_limits)
         rt.settings, rt.context = settings, context
+        rt.screening = self._screening(session, rt.tenant_id, settings)
         if rt.tail_mark is not None:
             self._tail(session, rt)
         self._feed_labels(session, rt)
