@@ -24,7 +24,8 @@ from typing import Any, NamedTuple
 import cel
 
 from aegis.risk.model import Outcome
-from aegis.risk.rules.facts import Variables
+from aegis.risk.rules.facts import ROOTS, Variables
+from aegis.risk.rules.native import ABSENT, Fallback, compile_native
 from aegis.risk.rules.references import tokenize
 from aegis.risk.rules.schema import Rule, RuleSet, Threshold, outcome_for_score
 
@@ -32,7 +33,8 @@ __all__ = ["CompiledRuleSet", "Evaluation", "RuleExecution"]
 
 _UNDEFINED = re.compile(r"Undefined variable or function: '([A-Za-z0-9_]+)'")
 _EMPTY: Mapping[str, Any] = {}
-_ABSENT: Any = object()  # a key not in its map (distinct from a null value)
+_ABSENT: Any = ABSENT  # a key not in its map (distinct from a null value)
+_DECLINED: Any = object()  # no closure, or the closure left the rule to CEL
 
 
 class RuleExecution(NamedTuple):
@@ -327,7 +329,18 @@ class CompiledRuleSet:
         self._labels = {f.name: f.label for f in fields}
         self._labels.update({f.presence: f.label for f in fields if f.presence})
         self._static = tuple(
-            (c.rule.id, c.rule.name, c.rule.score, c.rule.outcome, c.labels, _picker(c.labels))
+            (
+                c.rule.id,
+                c.rule.name,
+                c.rule.score,
+                c.rule.outcome,
+                c.labels,
+                _picker(c.labels),
+                # rules run as written on whole maps (see the compiler) stay on CEL
+                compile_native(c.rule.expression, ROOTS)
+                if all(f.key is not None for f in c.fields)
+                else None,
+            )
             for c in self._rules
         )
         self._contexts = _Contexts()
@@ -340,6 +353,11 @@ class CompiledRuleSet:
             if f.key is not None and f.root != "limits":
                 plan.setdefault(f.root, []).append((f.key, f.name, f.label, f.presence))
         self._plan = tuple((root, tuple(keyed)) for root, keyed in plan.items())
+        reads: dict[str, list[tuple[str, str]]] = {}
+        for f in fields:
+            if f.key is not None:
+                reads.setdefault(f.root, []).append((f.key, f.label))
+        self._reads = tuple((root, tuple(keyed)) for root, keyed in reads.items())
         self._specialised: dict[Any, _Specialised] = {}
 
     @property
@@ -426,45 +444,83 @@ class CompiledRuleSet:
             seen.update(more_seen)
         return variables, seen
 
+    def _read(self, roots: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+        """Every keyed field's value by label as the rules see it: a feature as a double,
+        :data:`ABSENT` for a key not in its map (or a NaN or non-numeric feature)."""
+        values: dict[str, Any] = {}
+        for root, keyed in self._reads:
+            source = roots.get(root) or _EMPTY
+            if root == "features":
+                for key, label in keyed:
+                    value = source.get(key, _ABSENT)
+                    values[label] = _ABSENT if value is _ABSENT else _double(value)
+            else:
+                for key, label in keyed:
+                    values[label] = source.get(key, _ABSENT)
+        return values
+
+    def _cel_context(
+        self, roots: Mapping[str, Mapping[str, Any]]
+    ) -> tuple[cel.Context, tuple[cel.Program, ...]]:
+        """The CEL context of this decision's variables, and the programs to run on it."""
+        specialised = self._specialise(roots.get("limits") or _EMPTY)
+        bound, _ = self._bind(roots)
+        if specialised.variables:
+            bound.update(specialised.variables)
+        return self._contexts.get(bound), specialised.programs
+
     def evaluate(self, variables: Variables) -> Evaluation:
         """Run every enabled rule once. Never raises for a rule's sake."""
         clock = time.perf_counter_ns
         started = clock()
         roots = variables.roots
-        specialised = self._specialise(roots.get("limits") or _EMPTY)
-        bound, seen = self._bind(roots)
-        if specialised.variables:
-            bound.update(specialised.variables)
-        seen.update(specialised.seen)
-        context = self._contexts.get(bound)
+        values = self._read(roots)
+        # the values each rule saw: null for an absent field
+        seen = {label: None if v is _ABSENT else v for label, v in values.items()}
+        if self._whole:
+            seen.update(bind(self._whole, roots)[1])
+        # CEL only for the rules without a closure, or whose closure declined: built at the
+        # first such rule (most decisions never need it)
+        cel_context: cel.Context | None = None
+        programs: tuple[cel.Program, ...] = ()
         executions: list[RuleExecution] = []
         total = 0
         forced: list[tuple[Outcome, str]] = []
         new = tuple.__new__  # a named tuple without its Python-level __new__: 40% cheaper
-        for (rule_id, name, score, forces, labels, pick), program in zip(
-            self._static, specialised.programs, strict=True
-        ):
+        for index, (rule_id, name, score, forces, labels, pick, native) in enumerate(self._static):
             error: str | None = None
             t0 = clock()
-            try:
-                result = program.execute(context)
-            except Exception as exc:  # one rule's failure must not fail the decision
-                result = False
-                error = describe(exc, self._labels)
+            result: Any = _DECLINED
+            if native is not None:
+                try:
+                    result = native(values)
+                except Fallback:
+                    result = _DECLINED
+            if result is not True and result is not False:  # CEL says what else it is
+                if cel_context is None:
+                    cel_context, programs = self._cel_context(roots)
+                try:
+                    result = programs[index].execute(cel_context)
+                except Exception as exc:  # one rule's failure must not fail the decision
+                    result = False
+                    error = describe(exc, self._labels)
             elapsed = (clock() - t0) / 1000
-            values = dict(zip(labels, pick(seen)))  # noqa: B905 - as many by construction
+            rule_values = dict(zip(labels, pick(seen)))  # noqa: B905 - as many by construction
             if result is True:
                 total += score
                 if forces is not None:
                     forced.append((forces, rule_id))
                 executions.append(
-                    new(RuleExecution, (rule_id, name, True, score, forces, values, elapsed, None))
+                    new(
+                        RuleExecution,
+                        (rule_id, name, True, score, forces, rule_values, elapsed, None),
+                    )
                 )
                 continue
             if result is not False and error is None:
                 error = f"the expression gave {type(result).__name__}, not a bool"
             executions.append(
-                new(RuleExecution, (rule_id, name, False, 0, None, values, elapsed, error))
+                new(RuleExecution, (rule_id, name, False, 0, None, rule_values, elapsed, error))
             )
         score_outcome = outcome_for_score(self._thresholds, total)
         outcome = score_outcome
