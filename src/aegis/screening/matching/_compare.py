@@ -91,6 +91,15 @@ def best_names(
     return best
 
 
+def score_of(query: Query, entity: ListEntity, pair: NamePair) -> float:
+    """The score :func:`result` gives, without the explanations (for the many pairs a
+    search discards): the same contributions summed in the same order."""
+    evidence = Evidence(query=query, entity=entity)
+    contributions = [f.value(pair) * f.weight for f in NAME_FEATURES]
+    contributions += [f.value(evidence) * f.weight for f in EVIDENCE_FEATURES]
+    return min(1.0, max(0.0, sum(contributions)))
+
+
 def result(query: Query, entity: ListEntity, pair: NamePair, *, threshold: float) -> MatchResult:
     """The full, explained result for a chosen name pair."""
     features: dict[str, FeatureValue] = {}

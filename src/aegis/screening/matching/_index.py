@@ -22,6 +22,9 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Hashable, Iterable
+from functools import lru_cache
+from itertools import accumulate
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -33,8 +36,9 @@ from aegis.screening.matching._compare import (
     prepare_entity,
     prepare_query,
     result,
+    score_of,
 )
-from aegis.screening.matching._features import id_keys, max_evidence, name_score_bound
+from aegis.screening.matching._features import NamePair, id_keys, max_evidence, name_score_bound
 from aegis.screening.matching._keys import KIND_WEIGHT, filed_keys, probe_keys
 from aegis.screening.matching._model import DEFAULT_THRESHOLD, MatchResult, Query
 from aegis.screening.matching._tokens import (
@@ -59,6 +63,24 @@ _ID_CODE = 3  # span "4": an identity-number posting, covering nothing
 
 Codes = npt.NDArray[np.int32]
 Ints = npt.NDArray[np.int64]
+# A query unit's postings and the weight of each (for ranking), and the records they hit
+# (sorted, distinct) with the record tokens the unit covers in each (bit masks).
+_Hits = tuple[Codes, npt.NDArray[np.float64], Codes, Codes]
+
+
+def _by_record(codes: Codes) -> tuple[Codes, Codes]:
+    """The distinct records among postings, and the record tokens they cover in each: one
+    key of a unit after another finds the same span (token, deletions, skeleton...)."""
+    if not len(codes):
+        return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int32)
+    recs = codes >> 6
+    spans = (codes & 3) + 1
+    # An identity number (span code 3) covers no token.
+    covers = np.where(spans > 3, 0, ((1 << spans) - 1) << ((codes >> 2) & 15)).astype(np.int32)
+    order = np.argsort(recs, kind="stable")
+    recs = recs[order]
+    starts = np.flatnonzero(np.concatenate(([True], recs[1:] != recs[:-1])))
+    return recs[starts], np.bitwise_or.reduceat(covers[order], starts)
 
 
 def _units(name: PreparedName) -> dict[Token, list[tuple[int, tuple[int, ...]]]]:
@@ -92,6 +114,11 @@ def _masks(tokens: tuple[Token, ...], width: int = _Q_WIDTH) -> tuple[int, int]:
     return heavy, _informative_mask(tokens, width)
 
 
+@lru_cache(maxsize=1 << 14)
+def _query_masks(tokens: tuple[Token, ...]) -> tuple[int, int]:
+    return _masks(tokens)
+
+
 class NameIndex:
     """Candidate retrieval without a full scan.
 
@@ -113,6 +140,8 @@ class NameIndex:
         self._rec_mask: Ints = np.empty(0, dtype=np.int64)
         self._rec_heavy: Ints = np.empty(0, dtype=np.int64)
         self._rec_weight: npt.NDArray[np.float64] = np.empty(0, dtype=np.float64)
+        self._rec_tracked: npt.NDArray[np.int16] = np.empty(0, dtype=np.int16)
+        self._rec_divisor: npt.NDArray[np.float64] = np.empty(0, dtype=np.float64)
         self._keys: Ints = np.empty(0, dtype=np.int64)
         self._offsets: Ints = np.zeros(1, dtype=np.int64)
         self._postings: Codes = np.empty(0, dtype=np.int32)
@@ -124,7 +153,7 @@ class NameIndex:
         self._filed: dict[tuple[Token, bool], tuple[int, ...]] = {}
         # By unit serial and whether it is joined: integer keys, nothing for the garbage
         # collector to walk.
-        self._hits: dict[int, tuple[Codes, npt.NDArray[np.float64]]] = {}
+        self._hits: dict[int, _Hits] = {}
         self._hits_version = 0
         # Scratch arrays, one entry per record, for grouping hits by record.
         self._seen: npt.NDArray[np.bool_] = np.zeros(0, dtype=bool)
@@ -219,6 +248,10 @@ class NameIndex:
             self._rec_mask = np.fromiter((m[1] for m in meta), dtype=np.int64, count=len(meta))
             self._rec_weight = np.fromiter((m[2] for m in meta), dtype=np.float64, count=len(meta))
             self._rec_heavy = np.fromiter((m[3] for m in meta), dtype=np.int64, count=len(meta))
+            # What the bound reads: the informative tokens the masks track, and the weight
+            # the unmatched share is taken of.
+            self._rec_tracked = np.minimum(self._rec_inf, np.bitwise_count(self._rec_mask))
+            self._rec_divisor = np.maximum(self._rec_weight, 1e-9)
         waiting = len(self._pending_keys)
         if not waiting:
             return
@@ -282,13 +315,14 @@ class NameIndex:
             return np.empty(0, dtype=np.int32), np.empty(0)
         return np.concatenate(codes), np.concatenate(worth)
 
-    def _unit_hits(self, unit: Token, joined: bool) -> tuple[Codes, npt.NDArray[np.float64]]:
+    def _unit_hits(self, unit: Token, joined: bool) -> _Hits:
         """The postings a query unit hits, cached: names repeat tokens ("mohammed", "john"),
         and a bulk run looks the same ones up again and again."""
         key = unit.serial << 1 | joined
         hits = self._hits.get(key)
         if hits is None:
-            hits = self._gather(*self._probe(unit, joined))
+            codes, worth = self._gather(*self._probe(unit, joined))
+            hits = (codes, worth, *_by_record(codes))
             if len(self._hits) >= _HIT_CACHE:
                 self._hits.clear()
             self._hits[key] = hits
@@ -320,15 +354,20 @@ class NameIndex:
             for unit, at in _units(name).items():
                 places.setdefault(unit, []).extend((offset + f, span) for f, span in at)
             offset += len(name.forms)
+        # Per form, the query positions each unit covers.
+        form_bits = [[0] * len(places) for _ in forms]
+        for u, spans in enumerate(places.values()):
+            for f, span in spans:
+                if span[-1] < _Q_WIDTH:
+                    form_bits[f][u] += sum(1 << i for i in span)
         unit_hits = [
             self._unit_hits(unit, any(len(span) > 1 for _, span in at))
             for unit, at in places.items()
         ]
-        bounds = np.cumsum([0, *(len(codes) for codes, _ in unit_hits)]).tolist()
-        if not bounds[-1]:
+        ends = list(accumulate((len(h[2]) for h in unit_hits), initial=0))
+        if not ends[-1]:
             return [] if forced is None else [int(r) for r in forced[:limit]]
-        codes = np.concatenate([c for c, _ in unit_hits])
-        recs = codes >> 6
+        recs = np.concatenate([h[2] for h in unit_hits])
         # Group the hits by record, with a scratch array rather than a sort.
         self._seen[recs] = True
         hit_recs = np.flatnonzero(self._seen)
@@ -337,73 +376,71 @@ class NameIndex:
         at = self._slot_of[recs]
         # Which query tokens the hits cover, per query form: the count of distinct heavy
         # tokens covered (not of units, which overlap), and the unmatched share bound.
-        heavy_count = np.zeros(len(hit_recs), dtype=np.int64)
-        q_share = np.full(len(hit_recs), np.inf)
-        unit_places = list(places.values())
+        heavy_count: npt.NDArray[np.integer[Any]] | None = None
+        q_share: npt.NDArray[np.float64] | None = None
         for f, form in enumerate(forms):
             cover = np.zeros(len(hit_recs), dtype=np.int64)
-            for u, spans in enumerate(unit_places):
-                bits = sum(
-                    sum(1 << i for i in span) for g, span in spans if g == f and span[-1] < _Q_WIDTH
-                )
-                if bits and bounds[u + 1] > bounds[u]:
-                    cover[at[bounds[u] : bounds[u + 1]]] |= bits
-            heavy, informative = _masks(form.tokens)
-            heavy_count = np.maximum(heavy_count, np.bitwise_count(cover & heavy))
-            left = informative.bit_count() - np.bitwise_count(cover & informative)
-            q_share = np.minimum(q_share, left / (form.weight or 1.0))
-        # One token suffices only where one unit can explain both names' distinctive tokens.
+            for u, bits in enumerate(form_bits[f]):
+                if bits and ends[u + 1] > ends[u]:
+                    cover[at[ends[u] : ends[u + 1]]] |= bits
+            heavy, informative = _query_masks(form.tokens)
+            count = np.bitwise_count(cover & heavy)
+            share = (informative.bit_count() - np.bitwise_count(cover & informative)) / (
+                form.weight or 1.0
+            )
+            heavy_count = count if heavy_count is None else np.maximum(heavy_count, count)
+            q_share = share if q_share is None else np.minimum(q_share, share)
+        assert heavy_count is not None  # every prepared name has a form
+        assert q_share is not None
+        # One token suffices only where one unit can explain both names' distinctive tokens
+        # (at most one on one side, two on the other).
         q_inf = min(n.informative for n in names)
-        r_inf = self._rec_inf[hit_recs]
-        lone = (np.minimum(r_inf, q_inf) <= 1) & (np.maximum(r_inf, q_inf) <= 2)
-        need = np.where(lone, 1, 2)
+        lone_max = 2 if q_inf <= 1 else 1 if q_inf == 2 else -1
+        need: npt.NDArray[np.int64] | int = (
+            2 if lone_max < 0 else np.where(self._rec_inf[hit_recs] <= lone_max, 1, 2)
+        )
         keep = heavy_count >= need
-        if keep.any():
+        candidates = hit_recs[keep]
+        if len(candidates):
             # The same test on the candidate's side (two query tokens hitting one of its
             # tokens are not two tokens in common), and the score bound.
-            bound, r_heavy = self._bound(hit_recs, keep, q_share[keep], codes, at)
-            ok = r_heavy >= need[keep]
+            bound, r_heavy = self._bound(candidates, keep, q_share[keep], unit_hits, at)
+            ok = r_heavy >= (need if isinstance(need, int) else need[keep])
             if floor is not None:
                 ok &= bound >= floor - 1e-9
-            keep[keep] = ok
-        candidates = hit_recs[keep]
+            candidates = candidates[ok]
         if forced is not None:
             candidates = np.union1d(candidates, forced)
         if len(candidates) > limit:
-            worth = np.concatenate([w for _, w in unit_hits])
-            scores = np.bincount(recs, weights=worth, minlength=len(self._names))[candidates]
+            every = np.concatenate([h[0] for h in unit_hits]) >> 6
+            worth = np.concatenate([h[1] for h in unit_hits])
+            scores = np.bincount(every, weights=worth, minlength=len(self._names))[candidates]
             candidates = candidates[np.argsort(-scores, kind="stable")[:limit]]
-        return [int(r) for r in candidates]
+        return [int(r) for r in candidates.tolist()]
 
     def _bound(
         self,
-        hit_recs: Ints,
+        candidates: Ints,
         keep: npt.NDArray[np.bool_],
         q_share: npt.NDArray[np.float64],
-        codes: Codes,
+        unit_hits: list[_Hits],
         at: Codes,
-    ) -> tuple[npt.NDArray[np.float64], Ints]:
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.integer[Any]]]:
         """For each kept record, the most its name could score given the unmatched share of
         the query's weight and which of its own tokens the hits cover (see
         :func:`._features.name_score_bound`), and how many of its heavy tokens they cover."""
-        candidates = hit_recs[keep]
         position = np.cumsum(keep) - 1
         chosen = keep[at]
-        hit = codes[chosen].astype(np.int64)
-        spans = (hit & 3) + 1
-        bits = np.where(spans > 3, 0, ((np.int64(1) << spans) - 1) << ((hit >> 2) & 15))
+        covers = np.concatenate([h[3] for h in unit_hits])
         cover = np.zeros(len(candidates), dtype=np.int64)
-        np.bitwise_or.at(cover, position[at[chosen]], bits)
+        np.bitwise_or.at(cover, position[at[chosen]], covers[chosen])
         # Informative tokens past the tracked positions are not in the mask: they count as
         # covered, so that the bound stays a bound.
-        masks = self._rec_mask[candidates]
-        tracked = np.minimum(self._rec_inf[candidates], np.bitwise_count(masks))
-        left = tracked - np.bitwise_count(cover & masks)
-        r_share = np.maximum(left, 0) / np.maximum(self._rec_weight[candidates], 1e-9)
+        left = self._rec_tracked[candidates] - np.bitwise_count(cover & self._rec_mask[candidates])
+        r_share = np.maximum(left, 0) / self._rec_divisor[candidates]
         bound = name_score_bound(q_share, r_share.astype(np.float64))
         heavy_masks = self._rec_heavy[candidates]
         heavy = np.where(heavy_masks < 0, 2, np.bitwise_count(cover & heavy_masks))
-        heavy = heavy.astype(np.int64)
         return bound, heavy
 
     def candidates(
@@ -435,15 +472,23 @@ class NameIndex:
             for slot in self._rec_slots[rec]:
                 if score > best.get(slot, -1.0):
                     best[slot] = score
-        hits: list[tuple[Hashable, ListEntity, MatchResult]] = []
+        matches: list[tuple[float, int, NamePair]] = []
         for slot, score in best.items():
             if score < floor:
                 continue
             entity = self._entities[slot]
             # Over every name of the entity, so that the result is exactly compare()'s.
             _, pair = best_names(names, prepare_entity(entity), memo)
-            res = result(query, entity, pair, threshold=threshold)
-            if res.match:
-                hits.append((self._refs[slot], entity, res))
-        hits.sort(key=lambda h: h[2].score, reverse=True)
-        return hits[:limit]
+            total = score_of(query, entity, pair)
+            if total >= threshold:
+                matches.append((total, slot, pair))
+        # Explained (the costly part) only for what is returned.
+        matches.sort(key=lambda m: m[0], reverse=True)
+        return [
+            (
+                self._refs[slot],
+                self._entities[slot],
+                result(query, self._entities[slot], pair, threshold=threshold),
+            )
+            for _, slot, pair in matches[:limit]
+        ]
