@@ -9,9 +9,10 @@ from aegis.screening.matching._features import (
     Evidence,
     NamePair,
     name_score,
+    name_score_most,
 )
 from aegis.screening.matching._model import DEFAULT_THRESHOLD, FeatureValue, MatchResult, Query
-from aegis.screening.matching._similarity import Partners, align
+from aegis.screening.matching._similarity import Partners, align, coverage, pair_candidates
 from aegis.screening.matching._tokens import Form, PreparedName, make_form, name_rules, prepare_name
 
 _EMPTY = PreparedName(original="", forms=(make_form(()),), scripts=frozenset())
@@ -33,11 +34,14 @@ class Memo:
     """What one search reuses across the names it scores: the best pair per entity name (by
     identity), and the partners of each query form (see :class:`._similarity.Partners`)."""
 
-    __slots__ = ("_partners", "names")
+    __slots__ = ("_partners", "floor", "names")
 
-    def __init__(self) -> None:
+    def __init__(self, floor: float | None = None) -> None:
         self.names: dict[int, tuple[float, NamePair] | None] = {}
         self._partners: dict[int, Partners] = {}
+        # With a floor, name pairs that cannot reach it are not aligned: their names count
+        # as having no pair (a search only keeps names scoring at least the floor).
+        self.floor = floor
 
     def partners(self, form: Form) -> Partners:
         # By identity: the query's forms live as long as the search.
@@ -51,11 +55,16 @@ def _best_for(
     query_names: tuple[PreparedName, ...], name: PreparedName, memo: Memo
 ) -> tuple[float, NamePair] | None:
     best: tuple[float, NamePair] | None = None
+    floor = memo.floor
     for qn in query_names:
         for qf in qn.forms:
             partners = memo.partners(qf)
             for ef in name.forms:
-                pair = NamePair(query=qn, match=name, alignment=align(qf, ef, partners))
+                candidates = pair_candidates(qf, ef, partners)
+                if floor is not None and name_score_most(*coverage(qf, ef, candidates)) < floor:
+                    continue  # below the floor whichever way the pairs are aligned
+                alignment = align(qf, ef, candidates=candidates)
+                pair = NamePair(query=qn, match=name, alignment=alignment)
                 score = name_score(pair)
                 if best is None or score > best[0]:
                     best = (score, pair)

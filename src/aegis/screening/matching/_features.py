@@ -198,6 +198,15 @@ def name_score_bound(query_share: Floats, match_share: Floats) -> Floats:
     return 1.0 + MISSING_WEIGHT * (high + MISSING_SQUARE * high * high) + CONFLICT_WEIGHT * low
 
 
+def name_score_most(top: float, query_share: float, match_share: float) -> float:
+    """The most a name pair can score when its aligned pairs score at most ``top`` and at
+    least these shares of each side's weight stay unmatched (the similarity is a mean of
+    pair scores; no single-token penalty); a hair over, so that rounding never makes it
+    less than a score it bounds."""
+    high, low = max(query_share, match_share), min(query_share, match_share)
+    return top + MISSING_WEIGHT * missing_value(high) + CONFLICT_WEIGHT * low + 1e-9
+
+
 # --- evidence features ----------------------------------------------------------------------
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")

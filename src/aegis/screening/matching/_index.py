@@ -465,7 +465,7 @@ class NameIndex:
         # A name scoring below this cannot match whatever the evidence says.
         floor = threshold - max_evidence(query)
         best: dict[int, float] = {}
-        memo = Memo()
+        memo = Memo(floor)
         shortlist = self._shortlist(names, _SEARCH_SHORTLIST, ids=query.id_numbers, floor=floor)
         for rec in shortlist:
             score, _ = best_names(names, (self._names[rec],), memo)

@@ -342,11 +342,18 @@ class Partners:
     scoring at least ``MIN_PAIR``), found once per token: a search aligns one query with
     many names, and they share tokens ("mohammed", "al", "trading")."""
 
-    __slots__ = ("_form", "_of")
+    __slots__ = ("_form", "_of", "_singles", "_units")
 
     def __init__(self, form: Form) -> None:
         self._form = form
         self._of: dict[int, tuple[Partner, ...]] = {}
+        # Per unit: index, token, its length, whether joined, its cache key half, the
+        # length difference a joined pair tolerates, whether a particle.
+        self._units = [
+            (k, qt, len(qt.text), k >= form.singles, qt.serial << _SHIFT, 2 + len(qt.text) // 4)
+            for k, (_, qt) in enumerate(form.units)
+        ]
+        self._singles = self._units[: form.singles]
 
     def of(self, token: Token) -> tuple[Partner, ...]:
         found = self._of.get(token.serial)
@@ -355,22 +362,17 @@ class Partners:
         return found
 
     def _find(self, mt: Token) -> tuple[Partner, ...]:
-        form = self._form
         # Only single tokens are of another kind than JOINED: whether a unit is a joined span
         # is the token's own property, so the filters below are the same for every name.
+        # Two joined units are never compared; a joined unit only with a token of about its
+        # length.
         m_joined = mt.kind is Kind.JOINED
-        lm = len(mt.text)
+        lm, m_serial, cache = len(mt.text), mt.serial, _CACHE
         out: list[Partner] = []
-        for k, (_, qt) in enumerate(form.units):
-            if k >= form.singles or m_joined:
-                # Two joined units are never compared; a joined unit only with a token of
-                # about its length.
-                if k >= form.singles and m_joined:
-                    continue
-                lq = len(qt.text)
-                if abs(lq - lm) > 2 + lq // 4:
-                    continue
-            score, method = token_similarity(qt, mt)
+        for k, qt, lq, q_joined, q_key, slack in self._singles if m_joined else self._units:
+            if (q_joined or m_joined) and abs(lq - lm) > slack:
+                continue
+            score, method = cache.get(q_key | m_serial) or token_similarity(qt, mt)
             # A truncated pair may fall back on its edit similarity (see align): kept.
             if score >= MIN_PAIR:
                 light = qt.kind is Kind.LIGHT and mt.kind is Kind.LIGHT
@@ -379,18 +381,18 @@ class Partners:
         return tuple(out)
 
 
-def align(query: Form, match: Form, partners: Partners | None = None) -> Alignment:
-    """Pair the tokens of two name forms greedily, best pairs first (``partners``: of
-    ``query``, kept by the caller to align it with many names)."""
-    if partners is None:
-        partners = Partners(query)
-    q_units, m_units = query.units, match.units
-    # (rank, score, query unit, match unit, method), units by their index in the form. Best
-    # score first; particles last, so that "al" = "al" does not take the particle a joined
-    # "abd al latif" needs; on a tie, the closer spelling (skeletons tie often), then the
-    # smaller units, then the earlier query unit and match unit.
-    candidates: list[tuple[tuple[bool, float, int, int, int, int], float, int, int, str]] = []
-    for j, (mi, mt) in enumerate(m_units):
+# (rank, score, query unit, match unit, method), units by their index in the form.
+Candidate = tuple[tuple[bool, float, int, int, int, int], float, int, int, str]
+
+
+def pair_candidates(query: Form, match: Form, partners: Partners) -> list[Candidate]:
+    """The unit pairs of two forms that may be aligned (scoring at least ``MIN_PAIR``)."""
+    q_units = query.units
+    # Best score first; particles last, so that "al" = "al" does not take the particle a
+    # joined "abd al latif" needs; on a tie, the closer spelling (skeletons tie often), then
+    # the smaller units, then the earlier query unit and match unit.
+    candidates: list[Candidate] = []
+    for j, (mi, mt) in enumerate(match.units):
         for k, score, method, light, spelling in partners.of(mt):
             qi = q_units[k][0]
             if method == "truncated" and not _cut_at_end(query, qi, match, mi):
@@ -399,6 +401,40 @@ def align(query: Form, match: Form, partners: Partners | None = None) -> Alignme
                     continue
             rank = (not light, score, spelling, -len(qi) - len(mi), -k, -j)
             candidates.append((rank, score, k, j, method))
+    return candidates
+
+
+def coverage(query: Form, match: Form, candidates: list[Candidate]) -> tuple[float, float, float]:
+    """What any alignment of these candidate pairs can reach at best: the highest pair score
+    (the similarity is a mean of pair scores), and the least unmatched share of each side's
+    weight (tokens in no candidate pair stay unmatched)."""
+    top = 0.0
+    q_covered = m_covered = 0
+    for _, score, k, j, _ in candidates:
+        top = max(top, score)
+        q_covered |= query.unit_masks[k]
+        m_covered |= match.unit_masks[j]
+    q_left = sum(w for i, w in enumerate(query.token_weights) if not q_covered >> i & 1)
+    m_left = sum(w for i, w in enumerate(match.token_weights) if not m_covered >> i & 1)
+    return (
+        top,
+        q_left / query.weight if query.weight else 1.0,
+        m_left / match.weight if match.weight else 1.0,
+    )
+
+
+def align(
+    query: Form,
+    match: Form,
+    partners: Partners | None = None,
+    candidates: list[Candidate] | None = None,
+) -> Alignment:
+    """Pair the tokens of two name forms greedily, best pairs first (``partners``: of
+    ``query``, kept by the caller to align it with many names; ``candidates``: what
+    :func:`pair_candidates` gave)."""
+    if candidates is None:
+        candidates = pair_candidates(query, match, partners or Partners(query))
+    q_units, m_units = query.units, match.units
     candidates.sort(reverse=True)  # ranks are unique: (k, j) tells every pair apart
     q_masks, m_masks = query.unit_masks, match.unit_masks
     q_weights, m_weights = query.unit_weights, match.unit_weights
