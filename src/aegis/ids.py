@@ -54,6 +54,21 @@ _PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]
 _SHIFTS = tuple(range(120, -1, -10))
 _lock = threading.Lock()
 _last = 0
+# Random bits are read from the OS 64 ids at a time: every read is a system call that lets
+# go of the GIL, and a busy thread beside the caller (the group commit) then keeps it for
+# up to a switch interval (5 ms) before the caller gets it back.
+_BATCH = 64
+_pool = b""
+_used = _BATCH
+
+
+def _forget_pool() -> None:
+    # A forked child must not hand out the bits its parent will use too.
+    global _pool, _used
+    _pool, _used = b"", _BATCH
+
+
+os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _ulid() -> str:
@@ -64,9 +79,14 @@ def _ulid() -> str:
     millisecond, or a clock stepped back) becomes the last plus one, so ids keep the order
     they were made in.
     """
-    global _last
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    global _last, _pool, _used
+    millis = time.time_ns() // 1_000_000
     with _lock:
+        if _used == _BATCH:
+            _pool, _used = os.urandom(10 * _BATCH), 0
+        start = 10 * _used
+        _used += 1
+        value = millis << 80 | int.from_bytes(_pool[start : start + 10], "big")
         if value <= _last:
             value = _last + 1
         _last = value
