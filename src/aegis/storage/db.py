@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Callable, Hashable, Iterator
@@ -9,6 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
+import orjson
 import structlog
 from sqlalchemy import DateTime, Engine, Executable, MetaData, create_engine, event
 from sqlalchemy import inspect as sa_inspect
@@ -81,11 +83,22 @@ def _sqlite_begin(conn: Any) -> None:
     conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+def _json(value: Any) -> str:
+    """JSON columns' text: orjson's (a tenth of the standard library's time; a write of an
+    applicant or a payment fills a few dozen such columns), the standard library's for
+    what orjson refuses, so every value that stored before stores the same way."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
 def make_engine(url: str, *, pool: bool = True, size: int | None = None) -> Engine:
     """An engine for ``url``; ``size`` overrides the pool size (the overflow stays)."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
+            json_serializer=_json,
             connect_args={"check_same_thread": False, "timeout": 10, "isolation_level": None},
             poolclass=None if pool else NullPool,
             # One connection per thread-pool worker (anyio's default is 40): beyond the
@@ -96,8 +109,10 @@ def make_engine(url: str, *, pool: bool = True, size: int | None = None) -> Engi
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if not pool:
-        return create_engine(url, poolclass=NullPool)
-    return create_engine(url, pool_pre_ping=True, pool_size=size or 10, max_overflow=20)
+        return create_engine(url, poolclass=NullPool, json_serializer=_json)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=size or 10, max_overflow=20, json_serializer=_json
+    )
 
 
 _log = structlog.get_logger(__name__)
