@@ -126,6 +126,8 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers or settings.web_workers,
+        # uvloop with connections shared fairly between the workers (see ``FairLoop``).
+        loop="aegis.asgi:FairLoop",
         log_config=None,
         access_log=False,
         proxy_headers=False,

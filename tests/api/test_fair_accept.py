@@ -1,0 +1,123 @@
+"""The web workers' event loop: connections on a shared listening socket."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from typing import Any
+
+from aegis.asgi import FairLoop
+
+
+class Echo(asyncio.Protocol):
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+        sock = transport.get_extra_info("socket")
+        # Responses go out as they are written, not held back by Nagle's algorithm.
+        nodelay = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        transport.write(b"nodelay=%d\n" % bool(nodelay))
+
+    def data_received(self, data: bytes) -> None:
+        self.transport.write(data)
+
+
+async def _talk(port: int, message: bytes) -> tuple[bytes, bytes]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    greeting = await reader.readline()
+    writer.write(message)
+    echoed = await reader.readexactly(len(message))
+    writer.close()
+    await writer.wait_closed()
+    return greeting, echoed
+
+
+def test_a_shared_socket_is_served_and_closed() -> None:
+    # As uvicorn's supervisor hands it over: bound, not yet listening.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(Echo, sock=listener, backlog=16)
+        results = await asyncio.gather(*(_talk(port, b"hello %d" % i) for i in range(10)))
+        assert [r[0] for r in results] == [b"nodelay=1\n"] * 10
+        assert [r[1] for r in results] == [b"hello %d" % i for i in range(10)]
+        server.close()
+        await server.wait_closed()
+        assert not server.is_serving()
+
+    loop = FairLoop()
+    try:
+        loop.run_until_complete(main())
+    finally:
+        loop.close()
+        listener.close()
+
+
+def test_host_and_port_servers_are_uvloop_s_own() -> None:
+    async def main() -> int:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(Echo, host="127.0.0.1", port=0)
+        port = int(server.sockets[0].getsockname()[1])
+        greeting, echoed = await _talk(port, b"ping")
+        server.close()
+        await server.wait_closed()
+        assert echoed == b"ping"
+        return len(greeting)
+
+    loop = FairLoop()
+    try:
+        assert loop.run_until_complete(main()) > 0
+    finally:
+        loop.close()
+
+
+def test_two_workers_share_a_burst_of_connections() -> None:
+    """Two loops on one socket, as two web workers: a client opening 8 connections at
+    once gets both workers (one uvloop server accepted all 8 and left the other idle)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    served: dict[int, list[int]] = {0: [], 1: []}
+    stop = threading.Event()
+    ready = threading.Barrier(3)
+
+    def worker(index: int) -> None:
+        class Counted(Echo):
+            def connection_made(self, transport: Any) -> None:
+                served[index].append(1)
+                super().connection_made(transport)
+
+        async def main() -> None:
+            server = await asyncio.get_running_loop().create_server(
+                Counted, sock=listener, backlog=16
+            )
+            ready.wait()
+            while not stop.is_set():
+                await asyncio.sleep(0.01)
+            server.close()
+            await server.wait_closed()
+
+        loop = FairLoop()
+        try:
+            loop.run_until_complete(main())
+        finally:
+            loop.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in (0, 1)]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(8)]
+    for client in clients:
+        assert client.makefile("rb").readline() == b"nodelay=1\n"
+    stop.set()
+    for thread in threads:
+        thread.join()
+    for client in clients:
+        client.close()
+    listener.close()
+    assert len(served[0]) + len(served[1]) == 8
+    assert min(len(served[0]), len(served[1])) >= 2
