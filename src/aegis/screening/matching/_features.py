@@ -198,6 +198,12 @@ def name_score_bound(query_share: Floats, match_share: Floats) -> Floats:
     return 1.0 + MISSING_WEIGHT * (high + MISSING_SQUARE * high * high) + CONFLICT_WEIGHT * low
 
 
+def name_score_most_shares(query_share: float, match_share: float) -> float:
+    """:func:`name_score_bound` for one pair of shares (the same arithmetic, in order)."""
+    high, low = max(query_share, match_share), min(query_share, match_share)
+    return 1.0 + MISSING_WEIGHT * (high + MISSING_SQUARE * high * high) + CONFLICT_WEIGHT * low
+
+
 def name_score_most(top: float, query_share: float, match_share: float) -> float:
     """The most a name pair can score when its aligned pairs score at most ``top`` and at
     least these shares of each side's weight stay unmatched (the similarity is a mean of

@@ -38,7 +38,13 @@ from aegis.screening.matching._compare import (
     result,
     score_of,
 )
-from aegis.screening.matching._features import NamePair, id_keys, max_evidence, name_score_bound
+from aegis.screening.matching._features import (
+    NamePair,
+    id_keys,
+    max_evidence,
+    name_score_bound,
+    name_score_most_shares,
+)
 from aegis.screening.matching._keys import KIND_WEIGHT, filed_keys, probe_keys
 from aegis.screening.matching._model import DEFAULT_THRESHOLD, MatchResult, Query
 from aegis.screening.matching._tokens import (
@@ -56,6 +62,8 @@ _MERGE_MIN = 50_000
 _HIT_CACHE = 20_000
 # Candidates scored per search at most (ranked by weighted hits beyond that).
 _SEARCH_SHORTLIST = 1000
+# Up to this many candidates, their bound is computed in plain Python.
+_FEW = 24
 # A posting is record << 6 | position << 2 | (span length - 1); positions past 15 are
 # filed as 15 and their tokens count as covered (the bound stays an upper bound).
 _POS_BITS = 16
@@ -73,14 +81,20 @@ def _by_record(codes: Codes) -> tuple[Codes, Codes]:
     key of a unit after another finds the same span (token, deletions, skeleton...)."""
     if not len(codes):
         return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int32)
+    codes = np.sort(codes)  # by record: a posting is record << 6 | its span
     recs = codes >> 6
-    spans = (codes & 3) + 1
-    # An identity number (span code 3) covers no token.
-    covers = np.where(spans > 3, 0, ((1 << spans) - 1) << ((codes >> 2) & 15)).astype(np.int32)
-    order = np.argsort(recs, kind="stable")
-    recs = recs[order]
     starts = np.flatnonzero(np.concatenate(([True], recs[1:] != recs[:-1])))
-    return recs[starts], np.bitwise_or.reduceat(covers[order], starts)
+    return recs[starts], np.bitwise_or.reduceat(_COVERS[codes & 63], starts)
+
+
+def _cover(code: int) -> int:
+    span = (code & 3) + 1
+    # An identity number (span code 3) covers no token.
+    return 0 if span > 3 else ((1 << span) - 1) << (code >> 2)
+
+
+# The record tokens a posting covers, by its low six bits (position and span length).
+_COVERS = np.array([_cover(code) for code in range(64)], dtype=np.int32)
 
 
 def _units(name: PreparedName) -> dict[Token, list[tuple[int, tuple[int, ...]]]]:
@@ -276,7 +290,9 @@ class NameIndex:
         seen: dict[int, float] = {}
         for kind, key in probe_keys(token, joined=joined):
             h = hash(kind + key)
-            seen[h] = max(seen.get(h, 0.0), KIND_WEIGHT[kind])
+            weight = KIND_WEIGHT[kind]
+            if seen.get(h, 0.0) < weight:
+                seen[h] = weight
         return (
             np.fromiter(seen.keys(), dtype=np.int64, count=len(seen)),
             np.fromiter(seen.values(), dtype=np.float64, count=len(seen)),
@@ -296,13 +312,20 @@ class NameIndex:
             pos = np.searchsorted(self._keys, hashes)
             np.minimum(pos, len(self._keys) - 1, out=pos)
             found = self._keys[pos] == hashes
-            starts = self._offsets[pos[found]]
-            lens = self._offsets[pos[found] + 1] - starts
-            total = int(lens.sum())
-            if total:
-                # Concatenated ranges [start, start + len) without a Python loop.
-                shift = np.repeat(starts - (np.cumsum(lens) - lens), lens)
-                codes.append(self._postings[shift + np.arange(total)])
+            at = pos[found]
+            if len(at):
+                starts = self._offsets[at]
+                lens = self._offsets[at + 1] - starts
+                # A few dozen keys: slices are cheaper than index arithmetic.
+                postings = self._postings
+                codes.append(
+                    np.concatenate(
+                        [
+                            postings[a : a + n]
+                            for a, n in zip(starts.tolist(), lens.tolist(), strict=True)
+                        ]
+                    )
+                )
                 idf = log_total - np.log1p(lens) + 0.1
                 worth.append(np.repeat(weights[found] * idf, lens))
         if self._pending:
@@ -432,6 +455,8 @@ class NameIndex:
         position = np.cumsum(keep) - 1
         chosen = keep[at]
         covers = np.concatenate([h[3] for h in unit_hits])
+        if len(candidates) <= _FEW:
+            return self._bound_few(candidates, q_share, position, chosen, covers, at)
         cover = np.zeros(len(candidates), dtype=np.int64)
         np.bitwise_or.at(cover, position[at[chosen]], covers[chosen])
         # Informative tokens past the tracked positions are not in the mask: they count as
@@ -442,6 +467,38 @@ class NameIndex:
         heavy_masks = self._rec_heavy[candidates]
         heavy = np.where(heavy_masks < 0, 2, np.bitwise_count(cover & heavy_masks))
         return bound, heavy
+
+    def _bound_few(
+        self,
+        candidates: Ints,
+        q_share: npt.NDArray[np.float64],
+        position: Ints,
+        chosen: npt.NDArray[np.bool_],
+        covers: Codes,
+        at: Codes,
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.integer[Any]]]:
+        """:meth:`_bound` for a few candidates, in plain Python (the same arithmetic, in the
+        same order): numpy's cost per call outweighs its speed per element."""
+        picked = np.flatnonzero(chosen)
+        cover = [0] * len(candidates)
+        for i, bits in zip(position[at[picked]].tolist(), covers[picked].tolist(), strict=True):
+            cover[i] |= bits
+        rows = zip(
+            cover,
+            q_share.tolist(),
+            self._rec_tracked[candidates].tolist(),
+            self._rec_mask[candidates].tolist(),
+            self._rec_divisor[candidates].tolist(),
+            self._rec_heavy[candidates].tolist(),
+            strict=True,
+        )
+        bound: list[float] = []
+        heavy: list[int] = []
+        for bits, q, tracked, mask, divisor, heavy_mask in rows:
+            r = max(tracked - (bits & mask).bit_count(), 0) / divisor
+            bound.append(name_score_most_shares(q, r))
+            heavy.append(2 if heavy_mask < 0 else (bits & heavy_mask).bit_count())
+        return np.array(bound, dtype=np.float64), np.array(heavy, dtype=np.int64)
 
     def candidates(
         self, query: Query, *, limit: int = 200, threshold: float | None = None

@@ -79,7 +79,7 @@ def filed_keys(token: Token, *, joined: bool = False) -> list[tuple[str, str]]:
         keys.extend(("d", d) for d in once)
         if not joined and two_deletions(len(text)) and len(text) <= _TWICE_MAX:
             # Two substitutions: our two-deletions meet the query's (SymSpell, distance 2).
-            keys.extend(("d", dd) for d in once for dd in _deletes(d))
+            keys.extend(("d", dd) for dd in {dd for d in once for dd in _deletes(d)})
     if len(text) >= PHONETIC_MIN_LEN and token.phonetic:
         keys.append(("p", text[0] + token.phonetic))
     if skel:
@@ -118,7 +118,7 @@ def probe_keys(token: Token, *, joined: bool = False) -> list[tuple[str, str]]:
         keys.extend(("d", d) for d in once)
         if not joined and two_deletions(len(text)) and len(text) <= _TWICE_MAX:
             # Two edits in one token: stored one-deletions meet our two-deletions.
-            keys.extend(("d", dd) for d in once for dd in _deletes(d))
+            keys.extend(("d", dd) for dd in {dd for d in once for dd in _deletes(d)})
     if len(text) >= PHONETIC_MIN_LEN and token.phonetic:
         keys.append(("p", text[0] + token.phonetic))
     if skel:

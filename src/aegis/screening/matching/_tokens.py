@@ -280,23 +280,32 @@ def spans(tokens: tuple[Token, ...]) -> list[tuple[int, ...]]:
 
 
 def make_form(tokens: tuple[Token, ...]) -> Form:
-    units = tuple(
-        (span, tokens[span[0]] if len(span) == 1 else joined(tokens[span[0] : span[-1] + 1]))
-        for span in spans(tokens)
-    )
+    weights = tuple(t.weight for t in tokens)
+    informative = tuple(t.kind in INFORMATIVE for t in tokens)
+    units: list[tuple[tuple[int, ...], Token]] = []
+    unit_weights: list[float] = []
+    unit_informative: list[bool] = []
+    unit_masks: list[int] = []
+    for span in spans(tokens):
+        first, last = span[0], span[-1]
+        units.append((span, tokens[first] if first == last else joined(tokens[first : last + 1])))
+        # Summed left to right as alignment once summed them: scores stay bit-for-bit equal.
+        weight = weights[first]
+        for i in span[1:]:
+            weight += weights[i]
+        unit_weights.append(weight)
+        unit_informative.append(any(informative[first : last + 1]))
+        unit_masks.append((1 << (last + 1)) - (1 << first))
     return Form(
         tokens=tokens,
-        units=units,
-        weight=sum(t.weight for t in tokens),
-        informative=sum(t.kind in INFORMATIVE for t in tokens),
-        token_weights=tuple(t.weight for t in tokens),
-        # Summed as alignment used to sum them, so that scores stay bit-for-bit the same.
-        unit_weights=tuple(sum(tokens[i].weight for i in span) for span, _ in units),
-        unit_informative=tuple(
-            any(tokens[i].kind in INFORMATIVE for i in span) for span, _ in units
-        ),
-        unit_masks=tuple(sum(1 << i for i in span) for span, _ in units),
-        informative_mask=sum(1 << i for i, t in enumerate(tokens) if t.kind in INFORMATIVE),
+        units=tuple(units),
+        weight=sum(weights),
+        informative=sum(informative),
+        token_weights=weights,
+        unit_weights=tuple(unit_weights),
+        unit_informative=tuple(unit_informative),
+        unit_masks=tuple(unit_masks),
+        informative_mask=sum(1 << i for i, inf in enumerate(informative) if inf),
         singles=len(tokens),
     )
 
