@@ -82,6 +82,9 @@ def create_app(platform: Platform, *, run_worker: bool = False) -> FastAPI:
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
+        # Aegis reports through Prometheus and its access log; FastAPI's OpenTelemetry
+        # hooks would look for providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.platform = platform
     app.state.services = services

@@ -30,6 +30,17 @@ LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 _GOOD_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Each label set's child metrics: ``labels()`` takes a lock and builds a key every call.
+_CHILDREN: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def _observe(method: str, route: str, status: int, elapsed: float) -> None:
+    children = _CHILDREN.get((method, route, status))
+    if children is None:
+        children = (REQUESTS.labels(method, route, str(status)), LATENCY.labels(method, route))
+        _CHILDREN[(method, route, status)] = children
+    children[0].inc()
+    children[1].observe(elapsed)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -79,8 +90,7 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             route = _route(scope)
             method = scope["method"]
-            REQUESTS.labels(method, route, str(status)).inc()
-            LATENCY.labels(method, route).observe(elapsed)
+            _observe(method, route, status, elapsed)
             state: dict[str, Any] = scope.get("state", {})
             ctx = state.get("ctx")
             log.info(
@@ -118,7 +128,7 @@ class BodyLimitMiddleware:
         max_bytes = self.max_upload_bytes if is_upload else self.default_max
         request_id = scope.get("state", {}).get("request_id")
         declared = _header(scope, b"content-length")
-        too_big = PayloadTooLarge(f"The body must be at most {max_bytes} bytes.")
+        too_big = f"The body must be at most {max_bytes} bytes."
         if declared is not None:
             if not declared.isdigit():
                 await problem_response(
@@ -128,9 +138,9 @@ class BodyLimitMiddleware:
                 )(scope, receive, send)
                 return
             if int(declared) > max_bytes:
-                await problem_response(too_big, path=scope["path"], request_id=request_id)(
-                    scope, receive, send
-                )
+                await problem_response(
+                    PayloadTooLarge(too_big), path=scope["path"], request_id=request_id
+                )(scope, receive, send)
                 return
         seen = 0
 
@@ -141,7 +151,7 @@ class BodyLimitMiddleware:
                 seen += len(message.get("body", b""))
                 if seen > max_bytes:
                     # FastAPI turns other exceptions raised while reading the body into 400.
-                    raise HTTPException(413, too_big.detail)
+                    raise HTTPException(413, too_big)
             return message
 
         await self.app(scope, limited_receive, send)
