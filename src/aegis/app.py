@@ -104,9 +104,9 @@ def create_app(platform: Platform, *, run_worker: bool = False) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware)
 
-    from aegis.api.v1 import gated_routers
+    from aegis.api.v1 import GatedRouter, gated_routers
 
-    app.include_router(health_router)
+    app.include_router(GatedRouter(health_router))
     for router in gated_routers():
         app.include_router(router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -26,6 +26,15 @@ from aegis.kit.pagination import PageOut, page_out
 router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
 
 
+# First: the most frequent request, and FastAPI tries the routes in order (twice).
+@router.get("/{contact_id}", response_model=ContactOut, responses=responses(Forbidden, NotFound))
+async def get_contact(contact_id: str, request: Request) -> Response:
+    # The caller and the services straight from the request: FastAPI would spend more on
+    # solving them as dependencies than this read costs (see ``authorize``).
+    ctx = await authorize(request, Scope.READ)
+    return json_response(get_services(request).contacts.read(ctx, contact_id))
+
+
 @router.post(
     "",
     response_model=ContactOut,
@@ -56,14 +65,6 @@ def search_contacts(
 ) -> list[ContactOut]:
     """Exact match on e-mail and/or phone through blind indexes (no decryption, no scan)."""
     return [services.contacts.to_out(c) for c in services.contacts.search(session, ctx, query)]
-
-
-@router.get("/{contact_id}", response_model=ContactOut, responses=responses(Forbidden, NotFound))
-async def get_contact(contact_id: str, request: Request) -> Response:
-    # The caller and the services straight from the request: FastAPI would spend more on
-    # solving them as dependencies than this read costs (see ``authorize``).
-    ctx = await authorize(request, Scope.READ)
-    return json_response(get_services(request).contacts.read(ctx, contact_id))
 
 
 @router.patch("/{contact_id}", response_model=ContactOut, responses=responses(Forbidden, NotFound))
