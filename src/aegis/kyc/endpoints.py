@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -18,8 +18,10 @@ from aegis.api.deps import (
     ServicesDep,
     SessionDep,
     get_platform,
+    get_services,
     require,
 )
+from aegis.api.responses import json_response
 from aegis.auth.context import Ctx, Scope
 from aegis.checks.phone.sms import SandboxSmsGateway
 from aegis.errors import (
@@ -88,15 +90,13 @@ def applicant_out(
     status_code=status.HTTP_201_CREATED,
     responses=responses(Forbidden),
 )
-async def create_applicant(
-    spec: ApplicantCreate, ctx: WriteCtx, services: ServicesDep, request: Request
-) -> ApplicantOut:
+async def create_applicant(spec: ApplicantCreate, ctx: WriteCtx, request: Request) -> Response:
     """Register an applicant under a verification level (default `basic`).
 
     With `"submit": true` the applicant is submitted in the same request (see the submit
     operation), so a level whose checks are all local answers with the decision."""
 
-    applicants = services.applicants
+    applicants = get_services(request).applicants
     # The profile is encrypted and blind-indexed here, before the write transaction; the
     # database work goes to the group commit, which writes the applicants arriving
     # together in one transaction (one write lock, one commit, one INSERT per table).
@@ -110,7 +110,7 @@ async def create_applicant(
         return row, applicants.missing_steps(session, row, applicants.level_of(session, row))
 
     row, missing = await asyncio.wrap_future(get_platform(request).db.group.submit(work))
-    return applicant_out(applicants, None, row, missing)
+    return json_response(applicant_out(applicants, None, row, missing), status_code=201)
 
 
 @router.get("/applicants", response_model=PageOut[ApplicantOut], responses=responses(Forbidden))
