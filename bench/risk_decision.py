@@ -14,7 +14,12 @@ when absent). The model is trained on the first week's features (labels after a 
 delay), then the second week is decided and timed. Target (issue 6): at least 5,000
 decisions/s per core, p99 at most 2 ms. Prints one JSON document.
 
-    .venv/bin/python bench/risk_decision.py [--days 14] [--limit 50000]
+    .venv/bin/python bench/risk_decision.py [--days 14] [--limit 50000] [--dump FILE]
+
+``--dump FILE`` also writes every decision (outcome, score, each rule's execution without
+its duration, the model's score and reasons, the features) as one JSON line, so that a
+change meant to be faster can be shown to decide exactly as before: dump, change, dump,
+diff. (Written outside the timed part.)
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from aegis.risk.backtest import History, features_of, read_history
-from aegis.risk.engine import Context, decide
+from aegis.risk.engine import Context, Verdict, decide
 from aegis.risk.features import FEATURE_NAMES, FeatureConfig, FeatureEngine, MemoryState
 from aegis.risk.lists import ListIndex
 from aegis.risk.model import Transaction, TxType
@@ -74,10 +79,30 @@ def _load(days: int) -> History:
     return read_history(subset)
 
 
+def _dump(path: Path, verdicts: list[tuple[Transaction, Verdict]]) -> None:
+    """Every decision as the data that makes it, durations left out; floats as repr, so
+    that a diff shows any change in the last bit."""
+    with path.open("w") as out:
+        for tx, v in verdicts:
+            evidence = v.evidence()
+            evidence["rules"].pop("duration_us")
+            for execution in evidence["rules"]["executions"]:
+                execution.pop("duration_us")
+            evidence["features"] = {k: repr(x) for k, x in v.features.items()}
+            champion = v.champion
+            if champion is not None:
+                evidence["model_exact"] = [repr(champion.probability)] + [
+                    [r.feature, repr(r.contribution), repr(r.value)] for r in champion.reasons
+                ]
+            line = {"tx": tx.id, "outcome": v.outcome.value, "reasons": v.reasons, **evidence}
+            out.write(json.dumps(line, sort_keys=True) + "\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=14)
     parser.add_argument("--limit", type=int, default=50_000, help="decisions timed")
+    parser.add_argument("--dump", type=Path, help="write every decision here, one JSON a line")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {0})
@@ -105,6 +130,7 @@ def main() -> int:
     gc.freeze()
     latencies = []
     feature_us = []
+    verdicts: list[tuple[Transaction, Verdict]] = []
     started = time.perf_counter()
     cpu_started = time.process_time()
     for tx in timed:
@@ -117,8 +143,12 @@ def main() -> int:
         latencies.append(t2 - t0)
         feature_us.append(t1 - t0)
         outcomes[verdict.outcome.value] = outcomes.get(verdict.outcome.value, 0) + 1
+        if args.dump is not None:
+            verdicts.append((tx, verdict))
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
+    if args.dump is not None:
+        _dump(args.dump, verdicts)
     latencies.sort()
     rate = len(timed) / elapsed
     p99_ms = latencies[int(0.99 * (len(latencies) - 1))] * 1000

@@ -146,7 +146,7 @@ class CompiledModel:
         return self._exits(self._variants(x if len(x) else np.zeros(1)))
 
     def _exits(self, variants: Floats) -> npt.NDArray[np.int64]:
-        v = np.take(variants, self._index)
+        v = variants.take(self._index)  # the method: np.take's Python wrapper costs a call
         kept = np.where(v > self._threshold, self._mask, self._all)
         word = np.bitwise_and.reduceat(kept, self._starts)
         # the exit leaf is the lowest set bit: word ^ (word - 1) sets it and every bit
