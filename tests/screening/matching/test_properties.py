@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from aegis.screening.entities import EntityType, ListEntity
 from aegis.screening.matching import DEFAULT_THRESHOLD, NameIndex, Query, compare
 from aegis.screening.matching._compare import best_names
+from aegis.screening.matching._similarity import _similarity
 from aegis.screening.matching._tokens import name_rules, prepare_name
 from aegis.screening.matching.testsets import (
     joined_split,
@@ -118,3 +119,22 @@ def test_search_finds_what_compare_finds(seed: int) -> None:
             expected = {e.key for e in corpus if compare(query, e).match}
             found = {ref for ref, _, _ in index.search(query, limit=1000)}
             assert expected <= found, (variant, expected - found)
+
+
+@SETTINGS
+@given(a=WORDS, b=WORDS)
+def test_token_similarity_does_not_depend_on_the_order(a: str, b: str) -> None:
+    """Exactly, not just enough: the similarity cache keeps the first order it computed
+    for both, so an asymmetric pair would score by whichever query came first."""
+    units = [
+        [token for form in prepare_name(name, "unknown").forms for _, token in form.units]
+        for name in (a, b)
+    ]
+    for ta in units[0]:
+        for tb in units[1]:
+            assert _similarity(ta, tb) == _similarity(tb, ta), (ta.text, tb.text)
+
+
+def test_one_patronymic_of_two_tokens_of_one_length_caps_either_way_round() -> None:
+    a, b = (prepare_name(n, "unknown").forms[0].tokens[0] for n in ("Petrovich", "Petrovics"))
+    assert _similarity(a, b) == _similarity(b, a) == (0.7, "patronymic")

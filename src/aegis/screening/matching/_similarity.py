@@ -200,6 +200,15 @@ def two_deletions(length: int) -> bool:
     return edit_similarity(2.0, length + 1) >= MIN_PAIR
 
 
+def _one_patronymic(short: str, long: str) -> bool:
+    """Whether the longer token has a patronymic ending and the shorter has none; of two
+    tokens of one length, whether just one of them has (either way round, so that the
+    score of a pair never depends on which token is the query's)."""
+    if len(short) == len(long):
+        return (_PATRONYMIC.search(short) is None) != (_PATRONYMIC.search(long) is None)
+    return _PATRONYMIC.search(long) is not None and _PATRONYMIC.search(short) is None
+
+
 def _similarity(a: Token, b: Token) -> tuple[float, str]:
     sa, sb = a.text, b.text
     if sa == sb:
@@ -234,7 +243,7 @@ def _similarity(a: Token, b: Token) -> tuple[float, str]:
             best, method = prefix, "truncated"
     if long.startswith(ARTICLES) and len(short) >= 3 and long[2:] == short:
         best, method = 0.95, "article"
-    elif best > PATRONYMIC_SCORE and _PATRONYMIC.search(long) and not _PATRONYMIC.search(short):
+    elif best > PATRONYMIC_SCORE and _one_patronymic(short, long):
         # A surname is not a patronymic (Ivanov/Ivanovich, Petrova/Petrovna), though a
         # patronymic cut short in a machine-readable zone looks like one.
         best, method = PATRONYMIC_SCORE, "patronymic"
