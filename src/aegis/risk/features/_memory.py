@@ -179,6 +179,9 @@ def _windows(
     windows = lay.windows
     nw = len(windows)
     top = nw - 1 if moments else -1  # the window whose moments are kept
+    if not read:
+        _evict(s, eff, windows, top)
+        return
     agg = s.agg.get(currency)
     stack = s.stacks.get(currency)
     sumsq = below = equal = 0.0
@@ -252,6 +255,29 @@ def _windows(
                 when = seen_at.get(value)
                 out.append(1.0 if when is not None and when > horizon else 0.0)
         out += (sumsq, below, equal, n)
+
+
+def _evict(s: _Stream, eff: int, windows: tuple[int, ...], top: int) -> None:
+    """The write half of :func:`_windows` alone (a record without a read): events leave
+    the windows, nothing is measured for the current currency."""
+    log, off, seq, cur, aggs = s.log, s.off, s.seq, s.cur, s.agg
+    nw2 = 2 * len(windows)
+    for i, span in enumerate(windows):
+        bound = eff - span
+        c = cur[i]
+        while c < seq:
+            et, ea, ec = log[c - off]
+            if et > bound:
+                break
+            e_agg = aggs[ec]
+            e_agg[2 * i] -= 1.0
+            e_agg[2 * i + 1] -= ea
+            if i == top:
+                e_agg[nw2] -= ea * ea
+                e_sorted = s.sorted[ec]
+                del e_sorted[bisect_left(e_sorted, ea)]
+            c += 1
+        cur[i] = c
 
 
 def _risk(s: _Stream, eff: int, lay: Layout, read: bool, write: bool, out: list[float]) -> None:
