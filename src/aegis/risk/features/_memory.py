@@ -291,7 +291,7 @@ def _risk(s: _Stream, eff: int, lay: Layout, read: bool, write: bool, out: list[
     # the usable frauds of the delayed window, by time
     frauds = (
         sorted(tt for tt, usable in s.frauds.values() if tt <= hi and usable <= eff)
-        if s.frauds
+        if s.frauds and read
         else []
     )
     rcur = s.rcur
