@@ -51,14 +51,18 @@ _ANY_DIGIT = re.compile(r"\d")
 
 
 def scrub(text: str) -> str:
-    # Fast path, exact: every rule needs an "@", an "aegis_" or a digit.
-    if "@" not in text and "aegis_" not in text and _ANY_DIGIT.search(text) is None:
+    # Each rule runs only where it can match, exactly: secrets need "aegis_", e-mails an
+    # "@", digit runs a digit (and neither replacement brings one).
+    secret = "aegis_" in text
+    email = "@" in text
+    digits = _ANY_DIGIT.search(text) is not None
+    if not (secret or email or digits) or _OUR_ID.fullmatch(text):
         return text
-    if _OUR_ID.fullmatch(text):
-        return text
-    text = _SECRET.sub("[secret]", text)
-    text = _EMAIL.sub("[email]", text)
-    return _DIGITS.sub("[digits]", text)
+    if secret:
+        text = _SECRET.sub("[secret]", text)
+    if email:
+        text = _EMAIL.sub("[email]", text)
+    return _DIGITS.sub("[digits]", text) if digits else text
 
 
 def _redact_value(value: Any) -> Any:
