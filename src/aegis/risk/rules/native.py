@@ -96,18 +96,18 @@ class _Parser:
         return _conditional(cond, yes, no)
 
     def or_(self) -> Native:
-        node = self.and_()
+        parts = [self.and_()]
         while self.peek() == "||":
             self.i += 1
-            node = _or(node, self.and_())
-        return node
+            parts.append(self.and_())
+        return parts[0] if len(parts) == 1 else _any(tuple(parts))
 
     def and_(self) -> Native:
-        node = self.relation()
+        parts = [self.relation()]
         while self.peek() == "&&":
             self.i += 1
-            node = _and(node, self.relation())
-        return node
+            parts.append(self.relation())
+        return parts[0] if len(parts) == 1 else _all(tuple(parts))
 
     def relation(self) -> Native:
         node = self.addition()
@@ -245,34 +245,35 @@ def _present(name: str) -> Native:
     return lambda values: values[name] is not ABSENT
 
 
-def _and(left: Native, right: Native) -> Native:
-    def both(values: Values) -> Any:
-        first = left(values)
-        if first is False:
-            return False
-        if first is not True:
-            raise _FALLBACK
-        second = right(values)
-        if second is not True and second is not False:
-            raise _FALLBACK
-        return second
+def _all(parts: tuple[Native, ...]) -> Native:
+    """``a && b && c``: CEL groups it ((a && b) && c), which on bools is the first false
+    part or, all being true, true; one loop rather than nested closures."""
 
-    return both
+    def every(values: Values) -> Any:
+        for part in parts:
+            value = part(values)
+            if value is False:
+                return False
+            if value is not True:
+                raise _FALLBACK
+        return True
+
+    return every
 
 
-def _or(left: Native, right: Native) -> Native:
-    def either(values: Values) -> Any:
-        first = left(values)
-        if first is True:
-            return True
-        if first is not False:
-            raise _FALLBACK
-        second = right(values)
-        if second is not True and second is not False:
-            raise _FALLBACK
-        return second
+def _any(parts: tuple[Native, ...]) -> Native:
+    """``a || b || c``, as :func:`_all` with true and false swapped."""
 
-    return either
+    def some(values: Values) -> Any:
+        for part in parts:
+            value = part(values)
+            if value is True:
+                return True
+            if value is not False:
+                raise _FALLBACK
+        return False
+
+    return some
 
 
 def _conditional(cond: Native, yes: Native, no: Native) -> Native:
