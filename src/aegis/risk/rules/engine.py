@@ -4,10 +4,13 @@ Evaluation never raises for a rule: an expression that fails at decision time (a
 feature read without ``has()``, a null compared with a number) counts as not hit, and the
 error is kept in its execution record.
 
-Each field a rule reads reaches CEL as one flat variable (the compiler rewrote
-``tx.amount`` into ``_tx_amount``, see :func:`~aegis.risk.rules.references.rewrite`), and
-only the fields some rule reads are converted: CEL's conversion of Python values is most of
-a decision's cost.
+Most rules run as Python closures (:mod:`aegis.risk.rules.native`) on the values of the
+fields they read; a closure that cannot promise CEL's answer declines and the rule's CEL
+program runs. For those, each field reaches CEL as one flat variable (the compiler
+rewrote ``tx.amount`` into ``_tx_amount``, see
+:func:`~aegis.risk.rules.references.rewrite`), only the fields some rule reads are
+converted, and the CEL context is built once per decision at the first rule that needs it:
+CEL's conversion of Python values was most of a decision's cost.
 """
 
 from __future__ import annotations
