@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import select
 import socket
 import struct
 import threading
@@ -22,11 +23,12 @@ from aegis.platform import Platform
 log = logging.getLogger(__name__)
 # How long a blocked accept() waits before it looks whether its server was closed.
 ACCEPT_WAKEUP_SECONDS = 0.5
-# Before each accept(), a worker waits this long per connection it has open (up to
-# ACCEPT_PAUSE_MAX): the worker with the fewest connections is the one waiting in
-# accept() when the next arrives.
-ACCEPT_PAUSE_PER_CONNECTION = 0.001
-ACCEPT_PAUSE_MAX = 0.01
+# When connections are already waiting (a burst), a worker waits this long per
+# connection it has open (up to ACCEPT_PAUSE_MAX) before it takes another, so the worker
+# with the fewest takes the next. Without a burst it goes straight back to accept(): the
+# pause never limits how fast connections are accepted one after another.
+ACCEPT_PAUSE_PER_CONNECTION = 0.0005
+ACCEPT_PAUSE_MAX = 0.005
 
 
 def create() -> FastAPI:
@@ -78,7 +80,7 @@ class _FairAcceptor:
         while not self._closed.is_set():
             # The loop detaches a connection's socket object when it closes it.
             self._open = [conn for conn in self._open if conn.fileno() != -1]
-            if self._open:
+            if self._open and self._waiting():
                 pause = len(self._open) * ACCEPT_PAUSE_PER_CONNECTION
                 self._closed.wait(min(pause, ACCEPT_PAUSE_MAX))
             try:
@@ -98,6 +100,14 @@ class _FairAcceptor:
             except RuntimeError:  # the loop has closed
                 conn.close()
                 return
+
+    def _waiting(self) -> bool:
+        """Whether connections wait to be accepted (without taking one)."""
+        try:
+            readable, _, _ = select.select([self.sock], [], [], 0)
+        except (OSError, ValueError):  # closed under us: accept() will say so
+            return False
+        return bool(readable)
 
     def _serve(self, conn: socket.socket) -> None:
         # Accepted after ``close`` too: served like a connection accepted just before it.
