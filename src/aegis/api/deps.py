@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Coroutine
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
@@ -14,9 +14,6 @@ from aegis.errors import Forbidden, Unauthorized
 from aegis.kit.pagination import MAX_LIMIT, PageRequest, decode_cursor
 from aegis.platform import Platform
 from aegis.services import Services
-
-T = TypeVar("T")
-P = TypeVar("P")
 
 
 def get_platform(request: Request) -> Platform:
@@ -60,28 +57,6 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         await run_in_threadpool(unit.__exit__, type(exc), exc, exc.__traceback__)
         raise
     await run_in_threadpool(unit.__exit__, None, None, None)
-
-
-async def in_write_session(
-    request: Request, work: Callable[[Session, P], T], *, prepare: Callable[[], P]
-) -> T:
-    """``work(session, prepare())`` in one write transaction, committed before this
-    returns, all in one hop to the thread pool.
-
-    ``SessionDep`` costs a ``def`` endpoint four hops (open, the call, the response
-    validation, commit and close), each about 100 µs of CPU; an ``async def`` endpoint that
-    hands its whole unit of work to this takes one. ``prepare`` runs before the transaction
-    (on SQLite, before taking the one write lock): the work that needs no database.
-    ``work`` must build everything the response needs before it returns.
-    """
-    db = get_platform(request).db
-
-    def run() -> T:
-        prepared = prepare()
-        with db.session() as session:
-            return work(session, prepared)
-
-    return await run_in_threadpool(run)
 
 
 async def get_read_session(request: Request) -> AsyncIterator[Session]:
