@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from aegis.api.deps import PageDep, ReadCtx, ServicesDep, SessionDep, get_services, require
+from aegis.api.responses import json_response
 from aegis.auth.context import Ctx, Scope
 from aegis.errors import (
     Forbidden,
@@ -61,11 +62,9 @@ async def create_transaction(body: TransactionIn, ctx: RiskCtx, request: Request
     except IntakeRejected as exc:
         raise exc.to_problem() from None
     decided = await services.decisions.decide_now(ctx, tx, source="json")
-    # Serialised here, once: the response model would validate the output a second time.
-    return Response(
-        decision_out(services, decided).model_dump_json(),
+    return json_response(
+        decision_out(services, decided),
         status_code=status.HTTP_200_OK if decided.replayed else status.HTTP_201_CREATED,
-        media_type="application/json",
     )
 
 
