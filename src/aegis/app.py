@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aegis import __version__
 from aegis.api import problems
+from aegis.api.fastlane import FastLane
 from aegis.api.health import router as health_router
 from aegis.api.idempotency import IdempotencyMiddleware
 from aegis.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -94,13 +95,21 @@ def create_app(platform: Platform, *, run_worker: bool = False) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, problems.handle_http)
     app.add_exception_handler(Exception, problems.handle_unexpected)
 
-    # Added innermost first: idempotency sees a bounded body and a request id.
+    # Added innermost first: idempotency sees a bounded body and a request id; the fast
+    # lane serves its routes' plain requests before either (it needs neither).
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=platform.settings.max_body_bytes,
         uploads=UPLOAD_PATHS,
         max_upload_bytes=platform.settings.max_upload_bytes,
+    )
+    from aegis.risk.endpoints import create_transaction_lane
+
+    app.add_middleware(
+        FastLane,
+        routes={("POST", "/v1/transactions"): create_transaction_lane},
+        max_bytes=platform.settings.max_body_bytes,
     )
     app.add_middleware(RequestContextMiddleware)
 

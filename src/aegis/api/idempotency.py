@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from aegis.api.fastlane import replay_body
 from aegis.api.models import idempotency_aad
 from aegis.api.problems import problem_response
 from aegis.api.repository import IdempotencyRepository
@@ -74,7 +75,7 @@ class IdempotencyMiddleware:
         try:
             ctx = await run_in_threadpool(authenticate, Request(scope))
         except AegisError:
-            await self.app(scope, _replay(body), send)  # the route answers 401 itself
+            await self.app(scope, replay_body(body), send)  # the route answers 401 itself
             return
         platform = scope["app"].state.platform
         fingerprint = hashlib.sha256(
@@ -102,22 +103,9 @@ class IdempotencyMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, _replay(body), capture)
+            await self.app(scope, replay_body(body), capture)
         finally:
             await run_in_threadpool(_finish, platform, ctx.tenant_id, key, captured)
-
-
-def _replay(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
-
-    return receive
 
 
 def _begin(
