@@ -34,7 +34,7 @@ from aegis.risk.model import Outcome, Transaction
 from aegis.risk.models import RiskAlert, RiskDecision, RiskTransaction
 from aegis.risk.repository import AlertRepository, DecisionRepository, TransactionRepository
 from aegis.risk.transactions import transaction_to_json
-from aegis.storage.db import after_commit
+from aegis.storage.db import after_commit, build
 from aegis.storage.group_commit import AlreadyStored
 from aegis.storage.hot import LoopReads, Reads, SessionReads
 
@@ -219,7 +219,9 @@ class DecisionService:
         data, digest = encoded
         evaluation = verdict.evaluation
         champion, challenger = verdict.champion, verdict.challenger
-        row = RiskTransaction(
+        # Built, not constructed: these rows are append-only (see ``storage.db.build``).
+        row = build(
+            RiskTransaction,
             id=new_id("txn"),
             tenant_id=tenant_id,
             external_id=tx.id,
@@ -236,7 +238,8 @@ class DecisionService:
             created_at=now,
         )
         row.data_enc = self.vault.encrypt(data.decode(), row_aad(row, "data_enc"))
-        decision = RiskDecision(
+        decision = build(
+            RiskDecision,
             id=row.decision_id,
             tenant_id=tenant_id,
             transaction_id=row.id,
@@ -264,7 +267,8 @@ class DecisionService:
         TransactionRepository(session, tenant_id).add(row)
         DecisionRepository(session, tenant_id).add(decision)
         if verdict.outcome in ALERTING:
-            alert = RiskAlert(
+            alert = build(
+                RiskAlert,
                 id=new_id("alr"),
                 tenant_id=tenant_id,
                 source="risk_decision",
