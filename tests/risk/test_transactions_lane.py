@@ -3,17 +3,20 @@ request it declines gets exactly the answer the full application gives."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY
 from starlette.requests import Request
 from starlette.responses import Response
 
 from aegis.app import create_app
 from aegis.auth.context import Scope
+from aegis.logging import configure_logging
 from aegis.platform import Platform
 from aegis.risk import endpoints
 from tests.risk.test_decisions_api import tx
@@ -107,3 +110,35 @@ def test_a_conflict_on_the_lane_is_the_usual_problem(
     assert laned.headers["content-type"].startswith("application/problem+json")
     _same(laned, full)
     assert served == [True, True]
+
+
+def test_the_lane_logs_and_counts_like_the_app(
+    lane: tuple[TestClient, list[bool]], tenant: TenantHandle
+) -> None:
+    client, served = lane
+    buffer = io.StringIO()
+    configure_logging("INFO", json=True, stream=buffer)
+    try:
+        before = REGISTRY.get_sample_value(
+            "aegis_http_requests_total",
+            {"method": "POST", "route": "/v1/transactions", "status": "201"},
+        )
+        assert post_json(client, tenant.headers, tx()).status_code == 201
+        configure_logging("WARNING", json=True, stream=buffer)
+        assert post_json(client, tenant.headers, tx()).status_code == 201
+    finally:
+        configure_logging("INFO")
+    after = REGISTRY.get_sample_value(
+        "aegis_http_requests_total",
+        {"method": "POST", "route": "/v1/transactions", "status": "201"},
+    )
+    assert served == [True, True]
+    assert (after or 0) - (before or 0) == 2
+    lines = [json.loads(x) for x in buffer.getvalue().splitlines() if '"request"' in x]
+    assert len(lines) == 1  # the second came at WARNING
+    assert lines[0]["route"] == "/v1/transactions" and lines[0]["status"] == 201
+    assert lines[0]["tenant_id"] == tenant.id and lines[0]["request_id"].startswith("req_")
+
+
+def post_json(client: TestClient, headers: dict[str, str], body: Any) -> Any:
+    return client.post("/v1/transactions", headers=headers, json=body)
