@@ -165,3 +165,50 @@ def test_evidence_is_compressed_and_old_evidence_reads(
         row.evidence_enc = platform.vault.encrypt(orjson.dumps(evidence).decode(), aad)
         assert services.decisions.evidence(row) == evidence
         session.rollback()
+
+
+def test_loop_callers_get_their_own_answers_from_one_batch(platform: Platform) -> None:
+    """``submit_async``: a batch's units resolve on the loop together, each with its own
+    result or error; a caller that gave up does not stop the others, and its unit is
+    still written."""
+    writer = GroupWriter(platform.db, name="test-async-writer")
+    gate = threading.Event()
+    table = f"gc_async_{utcnow().strftime('%H%M%S%f')}"
+    with platform.db.session() as session:
+        session.execute(text(f"CREATE TABLE {table} (k VARCHAR(10) PRIMARY KEY)"))
+
+    def put(key: str, *, wait: bool = False) -> Any:
+        def work(session: Session) -> tuple[str, str]:
+            if wait:
+                gate.wait(5)
+            session.execute(text(f"INSERT INTO {table} (k) VALUES (:k)"), {"k": key})
+            return key, threading.current_thread().name
+
+        return work
+
+    async def scenario() -> list[Any]:
+        blocker = writer.submit_async(put("first", wait=True))
+        waiters = [writer.submit_async(put(k)) for k in ("a", "b", "a", "gone", "c")]
+        waiters[3].cancel()
+        gate.set()
+        results = await asyncio.gather(blocker, *waiters, return_exceptions=True)
+        return [r if isinstance(r, tuple) else type(r).__name__ for r in results]
+
+    try:
+        outcomes = asyncio.run(scenario())
+        assert [o[0] if isinstance(o, tuple) else o for o in outcomes] == [
+            "first",
+            "a",
+            "b",
+            "AlreadyStored",
+            "CancelledError",
+            "c",
+        ]
+        assert {o[1] for o in outcomes if isinstance(o, tuple)} == {"test-async-writer"}
+        with platform.db.session(write=False) as session:
+            keys = {r[0] for r in session.execute(text(f"SELECT k FROM {table}"))}
+        assert keys == {"first", "a", "b", "gone", "c"}
+    finally:
+        writer.close()
+        with platform.db.session() as session:
+            session.execute(text(f"DROP TABLE {table}"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import asdict
 from typing import Annotated
 
@@ -109,7 +108,7 @@ async def create_applicant(spec: ApplicantCreate, ctx: WriteCtx, request: Reques
         applicants.create(session, ctx, spec, row)
         return row, applicants.missing_steps(session, row, applicants.level_of(session, row))
 
-    row, missing = await asyncio.wrap_future(get_platform(request).db.group.submit(work))
+    row, missing = await get_platform(request).db.group.submit_async(work)
     return json_response(applicant_out(applicants, None, row, missing), status_code=201)
 
 

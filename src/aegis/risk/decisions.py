@@ -9,7 +9,6 @@ decided again: the same body gets the same decision back, another body a 409.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import zlib
 from dataclasses import dataclass
@@ -121,8 +120,7 @@ class DecisionService:
         if isinstance(prepared, Decided):
             return prepared
         try:
-            stored = self.writer.submit(partial(self.store, prepared=prepared))
-            return await asyncio.wrap_future(stored)
+            return await self.writer.submit_async(partial(self.store, prepared=prepared))
         except AlreadyStored:
             # The same id stored meanwhile (a retry racing its original): answer as a replay.
             with db.loop_reader() as session:

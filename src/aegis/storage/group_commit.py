@@ -19,11 +19,12 @@ a rollback.
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import structlog
@@ -54,7 +55,13 @@ class AlreadyStored(Exception):
 @dataclass(slots=True)
 class _Item(Generic[T]):
     work: Callable[[Session], T]
-    future: Future[T] = field(default_factory=Future)
+    # A thread's future, or an event loop's: one of the two.
+    future: Future[T] | None = None
+    waiter: asyncio.Future[T] | None = None
+
+
+# What became of a unit: its item, whether it succeeded, its result or its exception.
+_Outcome = tuple[_Item[Any], bool, Any]
 
 
 class GroupWriter:
@@ -71,10 +78,22 @@ class GroupWriter:
         """Queue ``work``; the future resolves once its transaction committed (and the
         transaction's after-commit callbacks ran), or fails with what the work raised
         (``AlreadyStored`` for a unique-index conflict)."""
-        item: _Item[T] = _Item(work)
+        future: Future[T] = Future()
+        self._put(_Item(work, future=future))
+        return future
+
+    def submit_async(self, work: Callable[[Session], T]) -> asyncio.Future[T]:
+        """``submit`` for a caller on an event loop: the loop's own future, resolved with
+        its batch's others in one call into the loop (a thread-safe call and a wake-up per
+        batch, not per unit). A unit whose caller has given up is written all the same:
+        it was decided and answered for nobody yet, and a retry finds it stored."""
+        waiter: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._put(_Item(work, waiter=waiter))
+        return waiter
+
+    def _put(self, item: _Item[Any]) -> None:
         self._queue.put(item)
         self._ensure_thread()
-        return item.future
 
     def waiting(self) -> int:
         """How many units are queued and not yet taken into a transaction."""
@@ -129,40 +148,71 @@ class GroupWriter:
                 self._write([item])
 
     def _write(self, batch: list[_Item[Any]]) -> None:
-        pending = [item for item in batch if item.future.set_running_or_notify_cancel()]
+        pending = [
+            item
+            for item in batch
+            if item.future is None or item.future.set_running_or_notify_cancel()
+        ]
         if not pending:
             return
-        results: list[Any] = []
+        outcomes: list[_Outcome] = []
         try:
             with self.db.session() as session:
                 results = [item.work(session) for item in pending]
         except Exception as exc:  # noqa: BLE001 - each unit gets its own answer below
             if len(pending) == 1:
-                self._fail(pending[0], exc)
-                return
-            # Alone, each unit either commits or fails with its own error.
-            for item in pending:
-                self._write_one(item)
-            return
-        UNITS.labels(self.name).observe(len(pending))
-        for item, result in zip(pending, results, strict=True):
-            item.future.set_result(result)
+                outcomes = [(pending[0], False, self._failure(exc))]
+            else:
+                # Alone, each unit either commits or fails with its own error.
+                outcomes = [self._write_one(item) for item in pending]
+        else:
+            UNITS.labels(self.name).observe(len(pending))
+            outcomes = [(item, True, result) for item, result in zip(pending, results, strict=True)]
+        _settle(outcomes)
 
-    def _write_one(self, item: _Item[Any]) -> None:
+    def _write_one(self, item: _Item[Any]) -> _Outcome:
         try:
             with self.db.session() as session:
                 result = item.work(session)
         except Exception as exc:  # noqa: BLE001 - handed to the waiting caller
-            self._fail(item, exc)
-            return
+            return item, False, self._failure(exc)
         UNITS.labels(self.name).observe(1)
-        item.future.set_result(result)
+        return item, True, result
 
-    def _fail(self, item: _Item[Any], exc: Exception) -> None:
+    def _failure(self, exc: Exception) -> Exception:
         if isinstance(exc, IntegrityError):
-            item.future.set_exception(AlreadyStored(str(exc.orig)))
-            return
+            return AlreadyStored(str(exc.orig))
         if not isinstance(exc, AegisError):
             # A refusal the caller answers (a 4xx) is no failure of the writer.
             log.error("group_write_failed", writer=self.name, error=type(exc).__name__)
-        item.future.set_exception(exc)
+        return exc
+
+
+def _settle(outcomes: list[_Outcome]) -> None:
+    """Resolve threads' futures here, and each event loop's in one call on that loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Outcome]] = {}
+    for outcome in outcomes:
+        item, ok, value = outcome
+        if item.future is not None:
+            if ok:
+                item.future.set_result(value)
+            else:
+                item.future.set_exception(value)
+        elif item.waiter is not None:
+            by_loop.setdefault(item.waiter.get_loop(), []).append(outcome)
+    for loop, batch in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle_on_loop, batch)
+        except RuntimeError:  # the loop closed meanwhile: nobody is waiting any more
+            continue
+
+
+def _settle_on_loop(outcomes: list[_Outcome]) -> None:
+    for item, ok, value in outcomes:
+        waiter = item.waiter
+        if waiter is None or waiter.done():  # cancelled: its caller went away
+            continue
+        if ok:
+            waiter.set_result(value)
+        else:
+            waiter.set_exception(value)
