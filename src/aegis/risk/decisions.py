@@ -130,9 +130,15 @@ class DecisionService:
                 return self._replay(session, tenant_id, existing, prepared.digest)
 
     async def ready(self, tenant_id: str) -> None:
-        """Build or refresh the tenant's runtime off the event loop when it is due."""
-        if self.platform.risk.stale(tenant_id):
+        """Build the tenant's runtime off the event loop, or refresh it: waiting for it
+        when it is missing or a change in this process invalidated it, in the background
+        when its refresh period has passed."""
+        risk = self.platform.risk
+        due = risk.due(tenant_id)
+        if due == "now":
             await run_in_threadpool(self._refresh_runtime, tenant_id)
+        elif due == "soon":
+            risk.refresh_soon(tenant_id)
 
     def _refresh_runtime(self, tenant_id: str) -> None:
         with self.platform.db.session(write=False) as session:
@@ -151,11 +157,8 @@ class DecisionService:
         id seen before is answered from storage."""
         encoded, digest = _encoded(tx)
         risk = self.platform.risk
-        runtime = (
-            risk.settled(tenant_id)
-            if not risk.stale(tenant_id)
-            else risk.tenant(reads.session, tenant_id)
-        )
+        # On the loop (after ``ready``) the runtime as it is; elsewhere, refreshed first.
+        runtime = risk.settled(tenant_id) if optimistic else risk.tenant(reads.session, tenant_id)
         # An id this process has seen is looked up (a retry); any other is new unless the
         # unique index says otherwise when the decision is stored (see ``decide_now``).
         if not optimistic or tx.id in runtime.recent:
@@ -170,7 +173,7 @@ class DecisionService:
             if runtime.screening is not None
             else None
         )
-        features = runtime.engine.compute(tx)
+        features = runtime.compute(tx)
         verdict = decide(
             tx,
             context=runtime.context,

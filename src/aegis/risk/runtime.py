@@ -18,7 +18,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 import structlog
@@ -69,11 +69,20 @@ class TenantRuntime:
     # for payee screening (None when the tenant does not screen payees).
     screening: Screening | None = None
     checked_at: float = field(default=0.0)
+    # Guards the feature state and ``recent``: the event loop computes while the group
+    # commit's thread and a refresh record; the state is not safe to share otherwise.
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # A refresh is running on a thread of its own (see ``RiskRuntime.refresh_soon``).
+    refreshing: bool = False
     # In-memory histories only: the storage time up to which other processes' decisions
     # were read, and the ids recorded recently (ours and theirs) so none counts twice.
     tail_mark: datetime | None = None
     recent: OrderedDict[str, None] = field(default_factory=OrderedDict)
+
+    def compute(self, tx: Transaction) -> dict[str, float]:
+        """The features of ``tx`` against the history so far."""
+        with self.lock:
+            return self.engine.compute(tx)
 
     def record(self, tx: Transaction) -> None:
         """Add a decided transaction to the history, once."""
@@ -83,7 +92,7 @@ class TenantRuntime:
             self.recent[tx.id] = None
             while len(self.recent) > _RECENT:
                 self.recent.popitem(last=False)
-        self.engine.record(tx)
+            self.engine.record(tx)
 
 
 class RiskRuntime:
@@ -117,6 +126,42 @@ class RiskRuntime:
         """Whether the next ``tenant`` call reads the database (a build or a refresh)."""
         rt = self._tenants.get(tenant_id)
         return rt is None or time.monotonic() - rt.checked_at >= self.refresh_seconds
+
+    def due(self, tenant_id: str) -> Literal["now", "soon"] | None:
+        """``now``: no runtime yet, or a change in this process invalidated it, so the next
+        decision must wait for it; ``soon``: the refresh period has passed, and decisions
+        may go on with the current runtime while it refreshes."""
+        rt = self._tenants.get(tenant_id)
+        if rt is None or rt.checked_at == 0.0:
+            return "now"
+        if time.monotonic() - rt.checked_at >= self.refresh_seconds:
+            return "soon"
+        return None
+
+    def refresh_soon(self, tenant_id: str) -> None:
+        """Refresh a tenant's runtime on a thread of its own, once at a time.
+
+        A refresh reads the configuration and, with in-memory histories, what the other
+        processes decided since the last one: about a second's worth of their payments to
+        decrypt and record. Decisions waiting for that stalled every worker once a second
+        (tens of milliseconds at a few hundred payments a second); with the refresh aside
+        they go on, deciding against a configuration at most one refresh older."""
+        rt = self._tenants.get(tenant_id)
+        if rt is None or rt.refreshing:
+            return
+        rt.refreshing = True
+        threading.Thread(
+            target=self._refresh_aside, args=(rt,), name="risk-refresh", daemon=True
+        ).start()
+
+    def _refresh_aside(self, rt: TenantRuntime) -> None:
+        try:
+            with self.platform.db.session(write=False) as session:
+                self.tenant(session, rt.tenant_id)
+        except Exception:  # noqa: BLE001 - the next due decision tries again
+            log.warning("risk_refresh_failed", tenant_id=rt.tenant_id, exc_info=True)
+        finally:
+            rt.refreshing = False
 
     def settled(self, tenant_id: str) -> TenantRuntime:
         """The tenant's runtime as it is, without reading the database (built before)."""
@@ -323,7 +368,8 @@ class RiskRuntime:
         while True:
             rows = repo.after(rt.label_mark)
             for row in rows:
-                rt.engine.add_label(label_of(row))
+                with rt.lock:
+                    rt.engine.add_label(label_of(row))
                 rt.label_mark = row.id
             if len(rows) < 5000:
                 return

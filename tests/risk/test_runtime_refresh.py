@@ -1,0 +1,63 @@
+"""A due refresh of a tenant's risk runtime runs beside the decisions, which go on with the
+current runtime; a change made in this process is waited for."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from aegis.platform import Platform
+from aegis.risk.runtime import RiskRuntime
+from tests.risk.test_decisions_api import post, tx
+from tests.support.tenants import TenantHandle
+
+
+def test_a_due_refresh_does_not_hold_decisions(
+    client: TestClient, platform: Platform, tenant: TenantHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert post(client, tenant, tx()).status_code == 201  # the runtime is built
+    gate, entered, waited_out = threading.Event(), threading.Event(), []
+    original = RiskRuntime._refresh
+
+    def held(self: RiskRuntime, session: Any, rt: Any) -> None:
+        entered.set()
+        # Released only once the decision below is answered: a decision that waited for
+        # this refresh would make it time out.
+        waited_out.append(not gate.wait(10))
+        original(self, session, rt)
+
+    monkeypatch.setattr(RiskRuntime, "_refresh", held)
+    rt = platform.risk.settled(tenant.id)
+    rt.checked_at -= 3600  # the refresh period has passed
+    assert platform.risk.due(tenant.id) == "soon"
+    assert post(client, tenant, tx()).status_code == 201
+    assert entered.wait(10)
+    assert rt.refreshing
+    gate.set()
+    deadline = time.monotonic() + 10
+    while rt.refreshing and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert waited_out == [False] and not rt.refreshing
+    assert platform.risk.due(tenant.id) is None
+
+
+def test_an_invalidated_runtime_is_refreshed_before_the_decision(
+    client: TestClient, platform: Platform, tenant: TenantHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert post(client, tenant, tx()).status_code == 201
+    refreshed: list[str] = []
+    original = RiskRuntime._refresh
+
+    def spy(self: RiskRuntime, session: Any, rt: Any) -> None:
+        original(self, session, rt)
+        refreshed.append(threading.current_thread().name)
+
+    monkeypatch.setattr(RiskRuntime, "_refresh", spy)
+    platform.risk.invalidate(tenant.id)  # as a publish in this process does
+    assert platform.risk.due(tenant.id) == "now"
+    assert post(client, tenant, tx()).status_code == 201
+    assert len(refreshed) == 1 and platform.risk.due(tenant.id) is None
