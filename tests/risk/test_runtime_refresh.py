@@ -61,3 +61,35 @@ def test_an_invalidated_runtime_is_refreshed_before_the_decision(
     assert platform.risk.due(tenant.id) == "now"
     assert post(client, tenant, tx()).status_code == 201
     assert len(refreshed) == 1 and platform.risk.due(tenant.id) is None
+
+
+@pytest.mark.parametrize("rowids_restarted", [False, True])
+def test_other_processes_decisions_are_tailed_once(
+    client: TestClient, platform: Platform, tenant: TenantHandle, rowids_restarted: bool
+) -> None:
+    """Two processes on one database: each learns the other's payments at its refresh,
+    each exactly once (SQLite by rowid, PostgreSQL by storage time with an overlap), also
+    after SQLite's rowids start again (a table emptied by retention)."""
+    from aegis.app import create_app
+
+    def count(c: TestClient) -> float:
+        decided = post(c, tenant, tx(customer_id="tailed")).json()
+        explained = c.get(f"/v1/decisions/{decided['id']}", headers=tenant.headers).json()
+        return float(explained["features"]["customer_count_1h"])
+
+    assert count(client) == 0.0
+    other = Platform.build(platform.settings)
+    try:
+        with TestClient(create_app(other)) as second:
+            assert count(second) == 1.0  # built: the first one replayed
+            rt = platform.risk.settled(tenant.id)
+            if rowids_restarted and rt.tail_row is not None:
+                rt.tail_row += 1_000_000
+            for _ in range(3):
+                assert post(second, tenant, tx(customer_id="tailed")).status_code == 201
+            platform.risk.invalidate(tenant.id)  # as after the refresh period
+            assert count(client) == 5.0
+            platform.risk.invalidate(tenant.id)  # a second poll adds nothing again
+            assert count(client) == 6.0
+    finally:
+        other.close()

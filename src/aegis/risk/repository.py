@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Integer, bindparam, func, literal_column, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnClause
 
 from aegis.kit.pagination import Page, PageRequest
 from aegis.kit.repository import TenantRepository
@@ -59,6 +60,15 @@ _HOT_STORED_SINCE = HotStatement(
     .order_by(RiskTransaction.created_at, RiskTransaction.id)
     .limit(bindparam("limit"))
 )
+# SQLite only: its rowids grow in commit order (one writer at a time takes max + 1).
+_ROWID: ColumnClause[int] = literal_column("rowid", Integer)
+_HOT_STORED_AFTER_ROW = HotStatement(
+    select(_ROWID, RiskTransaction.external_id)
+    .where(RiskTransaction.tenant_id == bindparam("tenant_id"), bindparam("after") < _ROWID)
+    .order_by(_ROWID)
+    .limit(bindparam("limit"))
+)
+_HOT_LAST_ROW = HotStatement(select(func.max(_ROWID)).select_from(RiskTransaction))
 _HOT_EXISTS = HotStatement(
     select(RiskTransaction.id).where(
         RiskTransaction.tenant_id == bindparam("tenant_id"),
@@ -100,6 +110,39 @@ class TransactionRepository(TenantRepository[RiskTransaction]):
             .execution_options(yield_per=2000)
         )
         yield from self.session.scalars(stmt)
+
+    def sealed_data(self, external_ids: Sequence[str]) -> list[tuple[str, str, str]]:
+        """``(id, external_id, data_enc)`` of these transactions: what replaying another
+        process's decisions needs, without loading whole rows."""
+        found: list[tuple[str, str, str]] = []
+        ids = list(external_ids)
+        columns = (RiskTransaction.id, RiskTransaction.external_id, RiskTransaction.data_enc)
+        for start in range(0, len(ids), 500):  # a bounded IN list per statement
+            stmt = select(*columns).where(
+                RiskTransaction.tenant_id == self.tenant_id,
+                RiskTransaction.external_id.in_(ids[start : start + 500]),
+            )
+            found.extend((row[0], row[1], row[2]) for row in self.session.execute(stmt))
+        return found
+
+    def by_row_order(self) -> bool:
+        """Whether storage order can be followed by rowid (SQLite), with no overlap."""
+        return self.session.get_bind().dialect.name == "sqlite"
+
+    def last_row(self) -> int:
+        """SQLite: the newest rowid of the table (0 when empty)."""
+        found = _HOT_LAST_ROW.first(self.session)
+        return int(found[0] or 0) if found else 0
+
+    def stored_after_row(self, after: int, limit: int = 10_000) -> list[tuple[int, str]]:
+        """SQLite: ``(rowid, external_id)`` of the tenant's transactions stored after rowid
+        ``after``, in storage order. One writer at a time gives each insert the largest
+        rowid yet, so a poll from the last one seen misses nothing and reads nothing twice.
+        """
+        rows = _HOT_STORED_AFTER_ROW.all(
+            self.session, tenant_id=self.tenant_id, after=after, limit=limit
+        )
+        return [(int(row[0]), row[1]) for row in rows]
 
     def stored_since(self, since: datetime, limit: int = 10_000) -> list[tuple[str, datetime]]:
         """``(external_id, created_at)`` of the transactions stored from ``since`` on, by

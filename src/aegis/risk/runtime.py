@@ -27,13 +27,14 @@ from sqlalchemy.orm import Session
 from aegis.kit.time import utcnow
 from aegis.partners.models import Tenant
 from aegis.partners.schemas import TenantSettings
+from aegis.privacy.crypto import aad_for
 from aegis.privacy.registry import row_aad
 from aegis.risk.engine import Context, Scorer
 from aegis.risk.facts import Screening
 from aegis.risk.features import FEATURE_NAMES, FeatureConfig, FeatureEngine, MemoryState, RedisState
 from aegis.risk.lists import ListEntry, ListIndex, ListKind, ListType
 from aegis.risk.model import Label, LabelKind, Transaction
-from aegis.risk.models import RiskModel
+from aegis.risk.models import RiskModel, RiskTransaction
 from aegis.risk.repository import (
     LabelRepository,
     ListEntryRepository,
@@ -77,6 +78,8 @@ class TenantRuntime:
     # In-memory histories only: the storage time up to which other processes' decisions
     # were read, and the ids recorded recently (ours and theirs) so none counts twice.
     tail_mark: datetime | None = None
+    # SQLite: the newest rowid read instead (storage order without overlap).
+    tail_row: int | None = None
     recent: OrderedDict[str, None] = field(default_factory=OrderedDict)
 
     def compute(self, tx: Transaction) -> dict[str, float]:
@@ -296,6 +299,9 @@ class RiskRuntime:
         )
         if isinstance(state, MemoryState):
             rt.tail_mark = utcnow() - _TAIL_OVERLAP
+            repo = TransactionRepository(session, tenant_id)
+            # Read before the replay: what lands between is replayed or tailed, once.
+            rt.tail_row = repo.last_row() if repo.by_row_order() else None
             self._replay(session, rt)
         self._feed_labels(session, rt)
         rt.checked_at = time.monotonic()
@@ -332,23 +338,42 @@ class RiskRuntime:
         (several web workers on the embedded database): each sees the others' transactions
         within one refresh period."""
         assert rt.tail_mark is not None
-        since = rt.tail_mark - _TAIL_OVERLAP
-        newest = rt.tail_mark
         repo = TransactionRepository(session, rt.tenant_id)
-        # Only ids and times first: nearly all of them are this process's own decisions.
-        stored = repo.stored_since(since)
-        unknown = [external_id for external_id, _ in stored if external_id not in rt.recent]
+        if rt.tail_row is not None:
+            stored_ids = self._stored_after_row(repo, rt)
+        else:
+            # Commits land out of id and storage-time order: re-read an overlap.
+            since = rt.tail_mark - _TAIL_OVERLAP
+            stored = repo.stored_since(since)
+            if stored:
+                rt.tail_mark = max(rt.tail_mark, max(created for _, created in stored))
+            stored_ids = [external_id for external_id, _ in stored]
+        # Nearly all of them are this process's own decisions.
+        unknown = [external_id for external_id in stored_ids if external_id not in rt.recent]
+        if not unknown:
+            return
+        sealed = {ext: (row_id, data) for row_id, ext, data in repo.sealed_data(unknown)}
+        vault = self.platform.vault
+        for external_id in unknown:  # in storage order
+            found = sealed.get(external_id)
+            if found is None:
+                continue
+            row_id, data = found
+            aad = aad_for(rt.tenant_id, RiskTransaction.__tablename__, "data_enc", row_id)
+            rt.record(transaction_from_json(orjson.loads(vault.decrypt(data, aad))))
+
+    @staticmethod
+    def _stored_after_row(repo: TransactionRepository, rt: TenantRuntime) -> list[str]:
+        assert rt.tail_row is not None
+        stored = repo.stored_after_row(rt.tail_row)
         if stored:
-            newest = max(newest, max(created for _, created in stored))
-        if unknown:
-            rows = {row.external_id: row for row in repo.by_external_ids(unknown)}
-            for external_id in unknown:  # in storage order
-                row = rows.get(external_id)
-                if row is None:
-                    continue
-                data = self.platform.vault.decrypt(row.data_enc, row_aad(row, "data_enc"))
-                rt.record(transaction_from_json(orjson.loads(data)))
-        rt.tail_mark = newest
+            rt.tail_row = stored[-1][0]
+        elif repo.last_row() < rt.tail_row:
+            # The table was emptied (every row past retention) and rowids start again.
+            rt.tail_row = 0
+            stored = repo.stored_after_row(0)
+            rt.tail_row = stored[-1][0] if stored else 0
+        return [external_id for _, external_id in stored]
 
     def _replay(self, session: Session, rt: TenantRuntime) -> None:
         """Rebuild an in-memory history from the stored transactions of the retention
