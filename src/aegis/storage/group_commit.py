@@ -20,8 +20,8 @@ a rollback.
 from __future__ import annotations
 
 import asyncio
-import queue
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -70,7 +70,12 @@ class GroupWriter:
     def __init__(self, db: Database, *, name: str = "aegis-group-commit") -> None:
         self.db = db
         self.name = name
-        self._queue: queue.SimpleQueue[_Item[Any] | None] = queue.SimpleQueue()
+        # Units wait in a deque (appending is atomic) and the thread is woken by an event:
+        # the waking, not the queueing, is what costs (a futex call with the GIL held), so
+        # a loop's submissions of one iteration share one wake-up.
+        self._pending: deque[_Item[Any] | None] = deque()
+        self._wake = threading.Event()
+        self._loops_signalling: set[asyncio.AbstractEventLoop] = set()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
@@ -79,31 +84,43 @@ class GroupWriter:
         transaction's after-commit callbacks ran), or fails with what the work raised
         (``AlreadyStored`` for a unique-index conflict)."""
         future: Future[T] = Future()
-        self._put(_Item(work, future=future))
+        self._pending.append(_Item(work, future=future))
+        self._signal()
         return future
 
     def submit_async(self, work: Callable[[Session], T]) -> asyncio.Future[T]:
         """``submit`` for a caller on an event loop: the loop's own future, resolved with
-        its batch's others in one call into the loop (a thread-safe call and a wake-up per
-        batch, not per unit). A unit whose caller has given up is written all the same:
-        it was decided and answered for nobody yet, and a retry finds it stored."""
-        waiter: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._put(_Item(work, waiter=waiter))
+        its batch's others in one call into the loop, and one wake-up of the writer for
+        what the loop submits in one iteration. A unit whose caller has given up is
+        written all the same: it was decided and answered for nobody yet, and a retry
+        finds it stored."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[T] = loop.create_future()
+        self._pending.append(_Item(work, waiter=waiter))
+        if loop not in self._loops_signalling:
+            self._loops_signalling.add(loop)
+            loop.call_soon(self._signal_from, loop)
         return waiter
 
-    def _put(self, item: _Item[Any]) -> None:
-        self._queue.put(item)
+    def _signal_from(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loops_signalling.discard(loop)
+        self._signal()
+
+    def _signal(self) -> None:
+        if not self._wake.is_set():
+            self._wake.set()
         self._ensure_thread()
 
     def waiting(self) -> int:
         """How many units are queued and not yet taken into a transaction."""
-        return self._queue.qsize()
+        return len(self._pending)
 
     def close(self, timeout: float = 10.0) -> None:
         """Write what is queued, then stop the thread (a later ``submit`` starts another)."""
         thread = self._thread
         if thread is not None and thread.is_alive():
-            self._queue.put(None)
+            self._pending.append(None)
+            self._wake.set()
             thread.join(timeout)
 
     # --- the writer thread ----------------------------------------------------------
@@ -116,34 +133,30 @@ class GroupWriter:
                 self._thread.start()
 
     def _run(self) -> None:
+        pending = self._pending
         while True:
-            first = self._queue.get()
-            if first is None:
-                self._drain()
-                return
-            batch: list[_Item[Any]] = [first]
-            stop = False
-            while len(batch) < MAX_BATCH:
-                try:
-                    nxt = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is None:
-                    stop = True
-                    break
-                batch.append(nxt)
-            self._write(batch)
-            if stop:
-                self._drain()
-                return
+            self._wake.wait()
+            # Cleared before taking: a unit queued from here on sets it again.
+            self._wake.clear()
+            while pending:
+                batch: list[_Item[Any]] = []
+                stop = False
+                while pending and len(batch) < MAX_BATCH:
+                    item = pending.popleft()
+                    if item is None:
+                        stop = True
+                        break
+                    batch.append(item)
+                if batch:
+                    self._write(batch)
+                if stop:
+                    self._drain()
+                    return
 
     def _drain(self) -> None:
         """What arrived while closing is written too, never left waiting."""
-        while True:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                return
+        while self._pending:
+            item = self._pending.popleft()
             if item is not None:
                 self._write([item])
 
