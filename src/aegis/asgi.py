@@ -21,6 +21,7 @@ from aegis.logging import configure_logging
 from aegis.platform import Platform
 
 log = logging.getLogger(__name__)
+GC_YOUNG_THRESHOLD = 20_000
 # How long a blocked accept() waits before it looks whether its server was closed.
 ACCEPT_WAKEUP_SECONDS = 0.5
 # When connections are already waiting (a burst), a worker waits this long per
@@ -40,6 +41,11 @@ def create() -> FastAPI:
     # collector's sight, so a full collection under load costs milliseconds, not ~120 ms.
     gc.collect()
     gc.freeze()
+    # A young generation of 700 objects (the default) is collected ~10 times per payment
+    # decided, each pass walking whatever the request holds: measured in process, the
+    # collector took ~0.2 ms of every ~1.4 ms decision. 20,000 keeps it under 0.03 ms; the
+    # memory it lets wait is a few megabytes of garbage in cycles.
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
     return app
 
 
