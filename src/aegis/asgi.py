@@ -141,7 +141,94 @@ class FairLoop(uvloop.Loop):
     async def create_server(
         self, protocol_factory: Any, host: Any = None, port: Any = None, **kwargs: Any
     ) -> Any:
+        if kwargs.get("ssl") is None:
+            protocol_factory = _corked(protocol_factory)
         sock: socket.socket | None = kwargs.get("sock")
         if sock is None or kwargs.get("ssl") is not None or sock.family == socket.AF_UNIX:
             return await super().create_server(protocol_factory, host, port, **kwargs)
         return _FairAcceptor(self, sock, protocol_factory, kwargs.get("backlog", 2048))
+
+
+def _corked(factory: Any) -> Any:
+    def make() -> asyncio.Protocol:
+        return _CorkedProtocol(factory())
+
+    return make
+
+
+class _CorkedProtocol(asyncio.Protocol):
+    """The server's protocol, handed a ``_CorkedTransport`` instead of the socket's."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def connection_made(self, transport: Any) -> None:
+        loop = asyncio.get_running_loop()
+        self.inner.connection_made(_CorkedTransport(transport, loop))
+
+    def data_received(self, data: bytes) -> None:
+        self.inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        result: bool | None = self.inner.eof_received()
+        return result
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.inner.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self.inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.inner.resume_writing()
+
+
+class _CorkedTransport:
+    """A socket transport whose writes of one loop iteration leave in one send.
+
+    uvicorn writes a response's head as soon as the app starts it and the body after it:
+    two ``send`` calls and two TCP segments for every small JSON answer, and on loopback
+    the first send was a tenth of a payment's CPU. Held until the loop's next turn, they
+    go out together. Anything else is the socket transport's own.
+    """
+
+    __slots__ = ("_buffer", "_loop", "_transport")
+
+    def __init__(self, transport: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._buffer: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not data:
+            return
+        if not self._buffer:
+            self._loop.call_soon(self._flush)
+        self._buffer.append(bytes(data))
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        data = self._buffer[0] if len(self._buffer) == 1 else b"".join(self._buffer)
+        self._buffer.clear()
+        if not self._transport.is_closing():
+            self._transport.write(data)
+
+    def get_write_buffer_size(self) -> int:
+        size: int = self._transport.get_write_buffer_size()
+        return size + sum(len(b) for b in self._buffer)
+
+    def write_eof(self) -> None:
+        self._flush()
+        self._transport.write_eof()
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)

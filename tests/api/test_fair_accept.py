@@ -121,3 +121,89 @@ def test_two_workers_share_a_burst_of_connections() -> None:
     listener.close()
     assert len(served[0]) + len(served[1]) == 8
     assert min(len(served[0]), len(served[1])) >= 2
+
+
+class _Recorder:
+    """A socket transport as far as ``_CorkedTransport`` uses one."""
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.sent.append(data)
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def get_extra_info(self, name: str) -> str:
+        return f"extra:{name}"
+
+
+def test_writes_of_one_turn_leave_together() -> None:
+    from aegis.asgi import _CorkedTransport
+
+    async def main() -> None:
+        raw = _Recorder()
+        corked = _CorkedTransport(raw, asyncio.get_running_loop())
+        corked.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
+        corked.write(b"{}")
+        assert raw.sent == [] and corked.get_write_buffer_size() == 40
+        await asyncio.sleep(0)
+        assert raw.sent == [b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}"]
+        corked.write(b"last")
+        corked.close()  # what is held goes out before the close
+        assert raw.sent[-1] == b"last" and raw.closed
+        corked.write(b"too late")
+        await asyncio.sleep(0)
+        assert raw.sent[-1] == b"last"  # nothing is written to a closing transport
+        assert corked.get_extra_info("peername") == "extra:peername"
+
+    asyncio.run(main())
+
+
+def test_uvicorn_on_the_fair_loop_answers_in_order() -> None:
+    """Keep-alive and pipelined requests through uvicorn on ``FairLoop`` (corked writes)."""
+    import time
+
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    async def echo(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(request.path_params["n"] * 3)
+
+    app = Starlette(routes=[Route("/{n}", echo)])
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    config = uvicorn.Config(app, loop="aegis.asgi:FairLoop", log_config=None, lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+            requests = b"".join(b"GET /%d HTTP/1.1\r\nHost: x\r\n\r\n" % i for i in range(5))
+            conn.sendall(requests)  # pipelined: five requests in one go
+            received = b""
+            while received.count(b"HTTP/1.1 200") < 5 or not received.endswith(b"444"):
+                chunk = conn.recv(65536)
+                assert chunk, received
+                received += chunk
+        bodies = [part.split(b"\r\n\r\n", 1)[1] for part in received.split(b"HTTP/1.1 ")[1:]]
+        assert bodies == [b"000", b"111", b"222", b"333", b"444"]
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        listener.close()
