@@ -10,6 +10,7 @@ import datetime as dt
 import math
 from bisect import bisect_left, bisect_right, insort
 from collections import deque
+from typing import cast
 
 from aegis.risk.features._config import KINDS, FeatureConfig
 from aegis.risk.features._names import Layout
@@ -17,12 +18,26 @@ from aegis.risk.features._state import Event
 from aegis.risk.model import Label
 
 NAN = math.nan
+_EMPTY = (0.0, 0.0, NAN, NAN)  # count, sum, mean, max of a window with nothing in it
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _SWEEP_EVERY = 8192  # writes between sweeps of idle streams (memory only, never a result)
 _TRIM_AT = 64  # log entries passed by every cursor before they are dropped
+_RISK = tuple(kind.risk for kind in KINDS)
+_UNUSED: list[int] = []  # the cursors of a kind that has none: shared, never written
+
+# A stream that has seen a single event is that event: (effective time, amount, currency,
+# attribute values). Most entities (a card, an IP) see few transactions, many only one; as
+# a tuple of atomic values such a stream costs one allocation, and the cyclic GC stops
+# tracking it at its first pass, where a _Stream holds a dozen tracked containers. It grows
+# into a _Stream at its second event, or at a fraud label.
+_One = tuple[int, float, str, tuple[str | None, ...]]
 
 
 class _Stream:
+    """A stream with more than one event. Its containers are few (the cyclic GC walks each
+    one on every full collection): per currency a single list holds the window aggregates
+    and the suffix maxima, and a kind without windows or risk shares empty cursor lists."""
+
     __slots__ = (
         "agg",
         "cur",
@@ -32,26 +47,29 @@ class _Stream:
         "off",
         "rcur",
         "rin",
-        "seen",
+        "seen_at",
+        "seen_times",
         "seq",
         "sorted",
-        "stacks",
     )
 
     def __init__(self, nw: int, nr: int, nattrs: int) -> None:
-        self.head: int | None = None  # effective time of the newest event
+        self.head = 0  # effective time of the newest event
         self.seq = 0  # events appended so far: the absolute index of the next one
         self.off = 0  # absolute index of log[0]
         self.log: list[tuple[int, float, str]] = []
-        self.cur = [0] * nw  # per window: absolute index of its oldest event
-        # per currency: [n, sum] per window, then the sum of squares over the longest
+        self.cur = [0] * nw if nw else _UNUSED  # per window: absolute index of its oldest event
+        # per currency: [n, sum] per window, the sum of squares over the longest, then the
+        # suffix maxima (time, amount, time, amount...) from the oldest
         self.agg: dict[str, list[float]] = {}
-        self.stacks: dict[str, tuple[list[int], list[float]]] = {}  # suffix maxima
         self.sorted: dict[str, list[float]] = {}  # amounts in the longest window
         # per attribute: value -> last seen (in last-seen order), and those times sorted
-        self.seen: list[tuple[dict[str, int], list[int]]] = [({}, []) for _ in range(nattrs)]
+        self.seen_at: tuple[dict[str, int], ...] = tuple({} for _ in range(nattrs))
+        self.seen_times: tuple[list[int], ...] = tuple([] for _ in range(nattrs))
         self.rin = 0  # first event newer than t - delay
-        self.rcur = [0] * nr  # per risk window: first event newer than t - delay - window
+        self.rcur = (
+            [0] * nr if nr else _UNUSED
+        )  # per risk window: first event newer than t - delay - window
         self.frauds: dict[str, tuple[int, int]] = {}  # tx id -> (effective time, usable at)
 
 
@@ -60,11 +78,12 @@ class MemoryState:
 
     def __init__(self) -> None:
         self._layout: Layout | None = None
-        self._streams: list[dict[str, _Stream]] = [{} for _ in KINDS]
+        self._streams: list[dict[str, _Stream | _One]] = [{} for _ in KINDS]
         # tx id -> the risk streams it went to, with its effective time there; and the ids
         # in time order for expiry (a deque: iterating a dict after many deletions from its
         # front walks every deleted slot)
-        self._txs: dict[str, tuple[int, list[tuple[int, str, int]]]] = {}
+        # (time, kind index, key, effective time, kind index, key, ...)
+        self._txs: dict[str, tuple[int | str, ...]] = {}
         self._tx_order: deque[tuple[int, str]] = deque()
         self._newest = 0
         self._writes = 0
@@ -83,21 +102,32 @@ class MemoryState:
     def apply(self, event: Event, *, read: bool, write: bool) -> list[list[float]]:
         lay = self._lay
         readings: list[list[float]] = []
-        refs: list[tuple[int, str, int]] = []
+        refs: list[int | str] = []  # kind index, key, effective time; flat
         t = event.time
+        stale = t - lay.retention
         for kind_index, key, values in event.streams:
-            kind = KINDS[kind_index]
             streams = self._streams[kind_index]
             stream = streams.get(key)
-            if stream is None or (stream.head is not None and stream.head <= t - lay.retention):
-                stream = _Stream(len(lay.windows), len(lay.risk_windows), len(values))
-                if write:
-                    streams[key] = stream
-            reading, eff = _touch(stream, kind_index, event, values, lay, read, write)
-            if read:
-                readings.append(reading)
-            if write and kind.risk:
-                refs.append((kind_index, key, eff))
+            if stream is not None and _head(stream) <= stale:
+                stream = None  # idle longer than the retention: forgotten
+            if isinstance(stream, _Stream):
+                reading, eff = _touch(stream, kind_index, event, values, lay, read, write)
+                if read:
+                    readings.append(reading)
+            else:
+                one = stream
+                if read:
+                    readings.append(_read_light(kind_index, one, event, values, lay))
+                if not write:
+                    continue
+                if one is None:
+                    eff = t
+                    streams[key] = (t, event.amount, event.currency, values)
+                else:
+                    full = streams[key] = _grown(one, kind_index, lay)
+                    _, eff = _touch(full, kind_index, event, values, lay, False, True)
+            if write and _RISK[kind_index]:
+                refs += (kind_index, key, eff)
         if write:
             self._after_write(event, refs)
         return readings
@@ -107,21 +137,30 @@ class MemoryState:
         if entry is None:
             return  # unknown, or older than the retention: it could not count any more
         usable = (label.usable_at - EPOCH) // dt.timedelta(microseconds=1)
-        for kind_index, key, eff in entry[1]:
-            stream = self._streams[kind_index].get(key)
+        for at in range(1, len(entry), 3):
+            kind_index, key = cast(int, entry[at]), cast(str, entry[at + 1])
+            eff = cast(int, entry[at + 2])
+            streams = self._streams[kind_index]
+            stream = streams.get(key)
             if stream is None:
                 continue
+            if not isinstance(stream, _Stream):
+                if not label.fraud:
+                    continue  # a single event carries no label to withdraw
+                stream = streams[key] = _grown(stream, kind_index, self._lay)
             if label.fraud:
                 stream.frauds[label.transaction_id] = (eff, usable)
             else:
                 stream.frauds.pop(label.transaction_id, None)
 
-    def _after_write(self, event: Event, refs: list[tuple[int, str, int]]) -> None:
+    def _after_write(self, event: Event, refs: list[int | str]) -> None:
         lay = self._lay
         if event.time > self._newest:
             self._newest = event.time
         if refs:
-            self._txs[event.tx_id] = (event.time, refs)
+            # a flat tuple of atomic values: the cyclic GC stops tracking it at its first
+            # pass, where a list of tuples would stay tracked for the whole retention
+            self._txs[event.tx_id] = (event.time, *refs)
             self._tx_order.append((event.time, event.tx_id))
         horizon = self._newest - lay.retention
         order = self._tx_order
@@ -133,9 +172,13 @@ class MemoryState:
         self._writes += 1
         if self._writes % _SWEEP_EVERY == 0:
             for streams in self._streams:
-                idle = [k for k, s in streams.items() if s.head is not None and s.head <= horizon]
+                idle = [k for k, s in streams.items() if _head(s) <= horizon]
                 for k in idle:
                     del streams[k]
+
+
+def _head(stream: _Stream | _One) -> int:
+    return stream.head if isinstance(stream, _Stream) else stream[0]
 
 
 def _touch(
@@ -150,17 +193,100 @@ def _touch(
     kind = KINDS[kind_index]
     head = s.head
     t = ev.time
-    eff = t if head is None or t > head else head
+    eff = t if t > head else head
     out: list[float] = []
     if kind.velocity:
         if read:
-            out.append(float(eff - head) if head is not None else NAN)
+            out.append(float(eff - head))
         _windows(s, eff, ev, values, lay, kind.moments, read, write, out)
     if kind.risk:
         _risk(s, eff, lay, read, write, out)
     if write:
         _append(s, kind_index, eff, ev.amount, ev.currency, values, lay)
     return out, eff
+
+
+def _grown(one: _One, kind_index: int, lay: Layout) -> _Stream:
+    """The _Stream of a single event: a fresh stream with that event appended (nothing
+    leaves a window or passes a cursor when a stream's first event is written)."""
+    t, amount, currency, values = one
+    kind = KINDS[kind_index]
+    nw = len(lay.windows) if kind.velocity else 0
+    s = _Stream(nw, len(lay.risk_windows) if kind.risk else 0, len(values))
+    _append(s, kind_index, t, amount, currency, values, lay)
+    return s
+
+
+def _read_light(
+    kind_index: int, one: _One | None, ev: Event, values: tuple[str | None, ...], lay: Layout
+) -> list[float]:
+    """What :func:`_touch` reads from a stream that is new (``None``) or holds one event,
+    without building it: the same numbers, from the same operations on the same floats."""
+    kind = KINDS[kind_index]
+    windows = lay.windows
+    nw = len(windows)
+    out: list[float] = []
+    if one is None:
+        if kind.velocity:
+            out.append(NAN)
+            out += _EMPTY * nw
+            out += [0.0] * (nw * len(values))
+            if kind.moments:
+                out += [NAN if v is None else 0.0 for v in values]
+                out += (0.0, 0.0, 0.0, 0.0)
+        if kind.risk:
+            out += (0.0, 0.0) * len(lay.risk_windows)
+            out += (NAN, NAN)
+        return out
+    head, first, unit, seen = one
+    t, amount = ev.time, ev.amount
+    eff = t if t > head else head
+    if kind.velocity:
+        same = ev.currency == unit
+        total = 0.0 + first  # as summed into a stream's zeroed aggregates
+        inside = (1.0, total, total / 1.0, first) if same else (1.0, 0.0, NAN, NAN)
+        out.append(float(eff - head))
+        for span in windows:
+            if head > eff - span:
+                out += inside
+            elif same:  # it left the window: its sums went back to zero
+                out += (0.0, 0.0, NAN, NAN)
+            else:
+                out += _EMPTY
+        for value in seen:
+            if value is None:
+                out += [0.0] * nw
+            else:
+                out += [1.0 if head > eff - span else 0.0 for span in windows]
+        if kind.moments:
+            horizon = eff - lay.retention
+            for before, value in zip(seen, values, strict=True):
+                if value is None:
+                    out.append(NAN)
+                else:
+                    out.append(1.0 if value == before and head > horizon else 0.0)
+            if same:
+                square = 0.0 + first * first
+                below = 1.0 if first < amount else 0.0
+                equal = 1.0 if first == amount else 0.0
+                if head > eff - windows[-1]:
+                    out += (square, below, equal, 1.0)
+                else:
+                    out += (
+                        square - first * first,
+                        below - 1.0 if first < amount else below,
+                        equal - 1.0 if first == amount else equal,
+                        1.0 - 1.0,
+                    )
+            else:
+                out += (0.0, 0.0, 0.0, 0.0)
+    if kind.risk:
+        hi = eff - lay.delay
+        rin = 1 if head <= hi else 0
+        for span in lay.risk_windows:
+            out += (float(rin - (1 if head <= hi - span else 0)), 0.0)
+        out += (NAN, NAN)
+    return out
 
 
 def _windows(
@@ -183,7 +309,6 @@ def _windows(
         _evict(s, eff, windows, top)
         return
     agg = s.agg.get(currency)
-    stack = s.stacks.get(currency)
     sumsq = below = equal = 0.0
     if moments:
         ordered = s.sorted.get(currency)
@@ -228,18 +353,19 @@ def _windows(
             cur[i] = c
         if read:
             high = NAN
-            if stack is not None:
-                times = stack[0]
-                k = bisect_right(times, bound)
-                if k < len(times):
-                    high = stack[1][k]
+            if agg is not None:  # the oldest suffix maximum inside the window
+                k, end = 2 * nw + 1, len(agg)
+                while k < end and agg[k] <= bound:
+                    k += 2
+                if k < end:
+                    high = agg[k + 1]
             if n > 0:
                 out += (float(seq - c), total, total / n, high)
             else:
                 out += (float(seq - c), 0.0, NAN, high)
     if not read:
         return
-    for _, times in s.seen:
+    for times in s.seen_times:
         if times:
             size = len(times)
             for w in windows:
@@ -248,7 +374,7 @@ def _windows(
             out += [0.0] * nw
     if moments:
         horizon = eff - lay.retention
-        for (seen_at, _), value in zip(s.seen, values, strict=True):
+        for seen_at, value in zip(s.seen_at, values, strict=True):
             if value is None:
                 out.append(NAN)
             else:
@@ -340,20 +466,16 @@ def _append(
             if ordered is None:
                 ordered = s.sorted[currency] = []
             insort(ordered, amount)
-        stack = s.stacks.get(currency)
-        if stack is None:
-            stack = s.stacks[currency] = ([], [])
-        times, amounts = stack
-        while amounts and amounts[-1] <= amount:
-            amounts.pop()
-            times.pop()
-        times.append(eff)
-        amounts.append(amount)
+        # suffix maxima: the newest drops every older one it is not below
+        base = 2 * nw + 1
+        while len(agg) > base and agg[-1] <= amount:
+            del agg[-2:]
+        agg += (eff, amount)
         oldest = eff - lay.windows[-1]
-        while times[0] <= oldest:  # the newest entry is never that old
-            del times[0], amounts[0]
+        while agg[base] <= oldest:  # the newest entry is never that old
+            del agg[base : base + 2]
         horizon = eff - lay.retention
-        for (seen_at, seen_times), value in zip(s.seen, values, strict=True):
+        for seen_at, seen_times, value in zip(s.seen_at, s.seen_times, values, strict=True):
             if value is not None:
                 before = seen_at.pop(value, None)
                 if before is not None:
