@@ -63,9 +63,10 @@ class _Stream:
         # suffix maxima (time, amount, time, amount...) from the oldest
         self.agg: dict[str, list[float]] = {}
         self.sorted: dict[str, list[float]] = {}  # amounts in the longest window
-        # per attribute: value -> last seen (in last-seen order), and those times sorted
+        # per attribute: value -> last seen (in last-seen order), and those times sorted (a
+        # list only once the attribute has had a value: many never carry one)
         self.seen_at: tuple[dict[str, int], ...] = tuple({} for _ in range(nattrs))
-        self.seen_times: tuple[list[int], ...] = tuple([] for _ in range(nattrs))
+        self.seen_times: list[list[int] | None] = [None] * nattrs
         self.rin = 0  # first event newer than t - delay
         self.rcur = (
             [0] * nr if nr else _UNUSED
@@ -108,14 +109,13 @@ class MemoryState:
         for kind_index, key, values in event.streams:
             streams = self._streams[kind_index]
             stream = streams.get(key)
-            if stream is not None and _head(stream) <= stale:
-                stream = None  # idle longer than the retention: forgotten
-            if isinstance(stream, _Stream):
+            if isinstance(stream, _Stream) and stream.head > stale:
                 reading, eff = _touch(stream, kind_index, event, values, lay, read, write)
                 if read:
                     readings.append(reading)
             else:
-                one = stream
+                # new, or idle longer than the retention (forgotten, as if new)
+                one = stream if isinstance(stream, tuple) and stream[0] > stale else None
                 if read:
                     readings.append(_read_light(kind_index, one, event, values, lay))
                 if not write:
@@ -468,23 +468,34 @@ def _append(
             insort(ordered, amount)
         # suffix maxima: the newest drops every older one it is not below
         base = 2 * nw + 1
-        while len(agg) > base and agg[-1] <= amount:
-            del agg[-2:]
-        agg += (eff, amount)
+        top = len(agg)
+        if top > base and agg[-1] <= amount:
+            top -= 2
+            while top > base and agg[top - 1] <= amount:
+                top -= 2
+            del agg[top:]
+        agg.append(eff)
+        agg.append(amount)
         oldest = eff - lay.windows[-1]
         while agg[base] <= oldest:  # the newest entry is never that old
             del agg[base : base + 2]
         horizon = eff - lay.retention
-        for seen_at, seen_times, value in zip(s.seen_at, s.seen_times, values, strict=True):
+        seen = s.seen_times
+        for j, value in enumerate(values):
+            times = seen[j]
             if value is not None:
+                seen_at = s.seen_at[j]
+                if times is None:
+                    times = seen[j] = []
                 before = seen_at.pop(value, None)
                 if before is not None:
-                    del seen_times[bisect_left(seen_times, before)]
+                    del times[bisect_left(times, before)]
                 seen_at[value] = eff
-                seen_times.append(eff)
-            while seen_times and seen_times[0] <= horizon:
+                times.append(eff)
+            while times and times[0] <= horizon:
+                seen_at = s.seen_at[j]
                 del seen_at[next(iter(seen_at))]
-                del seen_times[0]
+                del times[0]
     if kind.risk and s.frauds:
         oldest = eff - lay.delay - lay.risk_windows[-1]
         for tx_id in [k for k, (tt, _) in s.frauds.items() if tt <= oldest]:
