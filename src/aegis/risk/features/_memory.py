@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from array import array
 from bisect import bisect_left, bisect_right, insort
 from collections import deque
 from typing import cast
@@ -23,20 +24,23 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _SWEEP_EVERY = 8192  # writes between sweeps of idle streams (memory only, never a result)
 _TRIM_AT = 64  # log entries passed by every cursor before they are dropped
 _RISK = tuple(kind.risk for kind in KINDS)
-_UNUSED: list[int] = []  # the cursors of a kind that has none: shared, never written
+_UNUSED = array("q")  # the cursors of a kind that has none: shared, never written
 
 # A stream that has seen a single event is that event: (effective time, amount, currency,
 # attribute values). Most entities (a card, an IP) see few transactions, many only one; as
 # a tuple of atomic values such a stream costs one allocation, and the cyclic GC stops
-# tracking it at its first pass, where a _Stream holds a dozen tracked containers. It grows
-# into a _Stream at its second event, or at a fraud label.
+# tracking it at its first pass. It grows into a _Stream at its second event, or at a fraud
+# label.
 _One = tuple[int, float, str, tuple[str | None, ...]]
 
 
 class _Stream:
-    """A stream with more than one event. Its containers are few (the cyclic GC walks each
-    one on every full collection): per currency a single list holds the window aggregates
-    and the suffix maxima, and a kind without windows or risk shares empty cursor lists."""
+    """A stream with more than one event.
+
+    Its numbers live in arrays: a full collection of the cyclic GC visits every object a
+    list refers to (a log of tuples, a list of floats: some 20-30 ns each), but an array
+    is one object whatever its length. Currencies are the state's indices (``cu``).
+    """
 
     __slots__ = (
         "agg",
@@ -56,21 +60,24 @@ class _Stream:
     def __init__(self, nw: int, nr: int, nattrs: int) -> None:
         self.head = 0  # effective time of the newest event
         self.seq = 0  # events appended so far: the absolute index of the next one
-        self.off = 0  # absolute index of log[0]
-        self.log: list[tuple[int, float, str]] = []
-        self.cur = [0] * nw if nw else _UNUSED  # per window: absolute index of its oldest event
+        self.off = 0  # absolute index of the log's first event
+        # the log: effective time, amount, currency per event, in one array of doubles
+        # (exact: times are below 2^53 microseconds, currencies small indices)
+        self.log = array("d")
+        # per window: absolute index of its oldest event
+        self.cur = array("q", bytes(8 * nw)) if nw else _UNUSED
         # per currency: [n, sum] per window, the sum of squares over the longest, then the
-        # suffix maxima (time, amount, time, amount...) from the oldest
-        self.agg: dict[str, list[float]] = {}
-        self.sorted: dict[str, list[float]] = {}  # amounts in the longest window
-        # per attribute: value -> last seen (in last-seen order), and those times sorted (a
-        # list only once the attribute has had a value: many never carry one)
+        # suffix maxima (time, amount, time, amount...) from the oldest; times below 2^53
+        # are exact in a double
+        self.agg: dict[int, array[float]] = {}
+        self.sorted: dict[int, array[float]] = {}  # amounts in the longest window
+        # per attribute: value -> last seen (in last-seen order), and those times sorted (an
+        # array only once the attribute has had a value: many never carry one)
         self.seen_at: tuple[dict[str, int], ...] = tuple({} for _ in range(nattrs))
-        self.seen_times: list[list[int] | None] = [None] * nattrs
+        self.seen_times: list[array[int] | None] = [None] * nattrs
         self.rin = 0  # first event newer than t - delay
-        self.rcur = (
-            [0] * nr if nr else _UNUSED
-        )  # per risk window: first event newer than t - delay - window
+        # per risk window: first event newer than t - delay - window
+        self.rcur = array("q", bytes(8 * nr)) if nr else _UNUSED
         self.frauds: dict[str, tuple[int, int]] = {}  # tx id -> (effective time, usable at)
 
 
@@ -88,6 +95,13 @@ class MemoryState:
         self._tx_order: deque[tuple[int, str]] = deque()
         self._newest = 0
         self._writes = 0
+        self._units: dict[str, int] = {}  # currency -> index (in logs and aggregates)
+
+    def _unit(self, currency: str) -> int:
+        cu = self._units.get(currency)
+        if cu is None:
+            cu = self._units[currency] = len(self._units)
+        return cu
 
     def configure(self, config: FeatureConfig) -> None:
         if self._layout is not None and self._layout.config != config:
@@ -106,11 +120,12 @@ class MemoryState:
         refs: list[int | str] = []  # kind index, key, effective time; flat
         t = event.time
         stale = t - lay.retention
+        cu = self._unit(event.currency)
         for kind_index, key, values in event.streams:
             streams = self._streams[kind_index]
             stream = streams.get(key)
             if isinstance(stream, _Stream) and stream.head > stale:
-                reading, eff = _touch(stream, kind_index, event, values, lay, read, write)
+                reading, eff = _touch(stream, kind_index, event, cu, values, lay, read, write)
                 if read:
                     readings.append(reading)
             else:
@@ -124,8 +139,8 @@ class MemoryState:
                     eff = t
                     streams[key] = (t, event.amount, event.currency, values)
                 else:
-                    full = streams[key] = _grown(one, kind_index, lay)
-                    _, eff = _touch(full, kind_index, event, values, lay, False, True)
+                    full = streams[key] = self._grown(one, kind_index)
+                    _, eff = _touch(full, kind_index, event, cu, values, lay, False, True)
             if write and _RISK[kind_index]:
                 refs += (kind_index, key, eff)
         if write:
@@ -147,11 +162,22 @@ class MemoryState:
             if not isinstance(stream, _Stream):
                 if not label.fraud:
                     continue  # a single event carries no label to withdraw
-                stream = streams[key] = _grown(stream, kind_index, self._lay)
+                stream = streams[key] = self._grown(stream, kind_index)
             if label.fraud:
                 stream.frauds[label.transaction_id] = (eff, usable)
             else:
                 stream.frauds.pop(label.transaction_id, None)
+
+    def _grown(self, one: _One, kind_index: int) -> _Stream:
+        """The _Stream of a single event: a fresh stream with that event appended (nothing
+        leaves a window or passes a cursor when a stream's first event is written)."""
+        lay = self._lay
+        t, amount, currency, values = one
+        kind = KINDS[kind_index]
+        nw = len(lay.windows) if kind.velocity else 0
+        s = _Stream(nw, len(lay.risk_windows) if kind.risk else 0, len(values))
+        _append(s, kind_index, t, amount, self._unit(currency), values, lay)
+        return s
 
     def _after_write(self, event: Event, refs: list[int | str]) -> None:
         lay = self._lay
@@ -185,6 +211,7 @@ def _touch(
     s: _Stream,
     kind_index: int,
     ev: Event,
+    cu: int,
     values: tuple[str | None, ...],
     lay: Layout,
     read: bool,
@@ -198,23 +225,12 @@ def _touch(
     if kind.velocity:
         if read:
             out.append(float(eff - head))
-        _windows(s, eff, ev, values, lay, kind.moments, read, write, out)
+        _windows(s, eff, ev.amount, cu, values, lay, kind.moments, read, write, out)
     if kind.risk:
         _risk(s, eff, lay, read, write, out)
     if write:
-        _append(s, kind_index, eff, ev.amount, ev.currency, values, lay)
+        _append(s, kind_index, eff, ev.amount, cu, values, lay)
     return out, eff
-
-
-def _grown(one: _One, kind_index: int, lay: Layout) -> _Stream:
-    """The _Stream of a single event: a fresh stream with that event appended (nothing
-    leaves a window or passes a cursor when a stream's first event is written)."""
-    t, amount, currency, values = one
-    kind = KINDS[kind_index]
-    nw = len(lay.windows) if kind.velocity else 0
-    s = _Stream(nw, len(lay.risk_windows) if kind.risk else 0, len(values))
-    _append(s, kind_index, t, amount, currency, values, lay)
-    return s
 
 
 def _read_light(
@@ -292,7 +308,8 @@ def _read_light(
 def _windows(
     s: _Stream,
     eff: int,
-    ev: Event,
+    amount: float,
+    currency: int,
     values: tuple[str | None, ...],
     lay: Layout,
     moments: bool,
@@ -300,7 +317,6 @@ def _windows(
     write: bool,
     out: list[float],
 ) -> None:
-    amount, currency = ev.amount, ev.currency
     log, off, seq, cur = s.log, s.off, s.seq, s.cur
     windows = lay.windows
     nw = len(windows)
@@ -328,9 +344,10 @@ def _windows(
         # Events leave the window. Reading only, the stream is left as it was: a later,
         # earlier-dated transaction may still need them.
         while c < seq:
-            et, ea, ec = log[c - off]
-            if et > bound:
+            at = 3 * (c - off)
+            if log[at] > bound:
                 break
+            ea, ec = log[at + 1], int(log[at + 2])
             if write:
                 e_agg = s.agg[ec]
                 e_agg[2 * i] -= 1.0
@@ -392,9 +409,10 @@ def _evict(s: _Stream, eff: int, windows: tuple[int, ...], top: int) -> None:
         bound = eff - span
         c = cur[i]
         while c < seq:
-            et, ea, ec = log[c - off]
-            if et > bound:
+            at = 3 * (c - off)
+            if log[at] > bound:
                 break
+            ea, ec = log[at + 1], int(log[at + 2])
             e_agg = aggs[ec]
             e_agg[2 * i] -= 1.0
             e_agg[2 * i + 1] -= ea
@@ -410,7 +428,7 @@ def _risk(s: _Stream, eff: int, lay: Layout, read: bool, write: bool, out: list[
     log, off, seq = s.log, s.off, s.seq
     hi = eff - lay.delay
     rin = s.rin
-    while rin < seq and log[rin - off][0] <= hi:
+    while rin < seq and log[3 * (rin - off)] <= hi:
         rin += 1
     if write:
         s.rin = rin
@@ -424,7 +442,7 @@ def _risk(s: _Stream, eff: int, lay: Layout, read: bool, write: bool, out: list[
     for j, w in enumerate(lay.risk_windows):
         lo = hi - w
         r = rcur[j]
-        while r < seq and log[r - off][0] <= lo:
+        while r < seq and log[3 * (r - off)] <= lo:
             r += 1
         if write:
             rcur[j] = r
@@ -444,19 +462,19 @@ def _append(
     kind_index: int,
     eff: int,
     amount: float,
-    currency: str,
+    currency: int,
     values: tuple[str | None, ...],
     lay: Layout,
 ) -> None:
     kind = KINDS[kind_index]
     nw = len(lay.windows)
     s.head = eff
-    s.log.append((eff, amount, currency))
+    s.log.extend((eff, amount, currency))
     s.seq += 1
     if kind.velocity:
         agg = s.agg.get(currency)
         if agg is None:
-            agg = s.agg[currency] = [0.0] * (2 * nw + 1)
+            agg = s.agg[currency] = array("d", bytes(8 * (2 * nw + 1)))
         for i in range(nw):
             agg[2 * i] += 1.0
             agg[2 * i + 1] += amount
@@ -464,7 +482,7 @@ def _append(
             agg[2 * nw] += amount * amount
             ordered = s.sorted.get(currency)
             if ordered is None:
-                ordered = s.sorted[currency] = []
+                ordered = s.sorted[currency] = array("d")
             insort(ordered, amount)
         # suffix maxima: the newest drops every older one it is not below
         base = 2 * nw + 1
@@ -486,7 +504,7 @@ def _append(
             if value is not None:
                 seen_at = s.seen_at[j]
                 if times is None:
-                    times = seen[j] = []
+                    times = seen[j] = array("q")
                 before = seen_at.pop(value, None)
                 if before is not None:
                     del times[bisect_left(times, before)]
@@ -503,5 +521,5 @@ def _append(
     # Drop log entries every cursor has passed.
     keep = min(s.cur[-1] if kind.velocity else s.seq, s.rcur[-1] if kind.risk else s.seq)
     if keep - s.off >= _TRIM_AT:
-        del s.log[: keep - s.off]
+        del s.log[: 3 * (keep - s.off)]
         s.off = keep
