@@ -11,7 +11,7 @@ import math
 from array import array
 from bisect import bisect_left, bisect_right, insort
 from collections import deque
-from typing import cast
+from typing import Any, cast
 
 from aegis.risk.features._config import KINDS, FeatureConfig
 from aegis.risk.features._names import Layout
@@ -24,7 +24,10 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _SWEEP_EVERY = 8192  # writes between sweeps of idle streams (memory only, never a result)
 _TRIM_AT = 64  # log entries passed by every cursor before they are dropped
 _RISK = tuple(kind.risk for kind in KINDS)
-_UNUSED = array("q")  # the cursors of a kind that has none: shared, never written
+# what a stream holds where its kind keeps nothing: shared, never written
+_NO_AMOUNTS = array("d")
+_NO_SEEN: list[Any] = []
+_NO_MORE: dict[int, tuple[array[float], array[float]]] = {}
 
 # A stream that has seen a single event is that event: (effective time, amount, currency,
 # attribute values). Most entities (a card, an IP) see few transactions, many only one; as
@@ -37,48 +40,57 @@ _One = tuple[int, float, str, tuple[str | None, ...]]
 class _Stream:
     """A stream with more than one event.
 
-    Its numbers live in arrays: a full collection of the cyclic GC visits every object a
-    list refers to (a log of tuples, a list of floats: some 20-30 ns each), but an array
-    is one object whatever its length. Currencies are the state's indices (``cu``).
+    Few objects, numbers in arrays: a full collection of the cyclic GC costs about the same
+    for every object it tracks (an array, however long, is one) and for every object a
+    tracked one refers to (a log of tuples, a list of floats); on a large heap each is a
+    cache miss. So the first currency's aggregates sit in the stream itself (most streams
+    never see a second), the cursors share one array, the attribute maps one list, and
+    currencies are the state's indices.
     """
 
     __slots__ = (
         "agg",
+        "cu",
         "cur",
         "frauds",
         "head",
         "log",
+        "more",
         "off",
-        "rcur",
-        "rin",
-        "seen_at",
-        "seen_times",
+        "seen",
         "seq",
         "sorted",
     )
 
-    def __init__(self, nw: int, nr: int, nattrs: int) -> None:
+    def __init__(self, cu: int, kind_index: int, lay: Layout) -> None:
+        kind = KINDS[kind_index]
+        nw = len(lay.windows) if kind.velocity else 0
+        nr = len(lay.risk_windows) if kind.risk else 0
+        nattrs = len(kind.distinct)
         self.head = 0  # effective time of the newest event
         self.seq = 0  # events appended so far: the absolute index of the next one
         self.off = 0  # absolute index of the log's first event
         # the log: effective time, amount, currency per event, in one array of doubles
         # (exact: times are below 2^53 microseconds, currencies small indices)
         self.log = array("d")
-        # per window: absolute index of its oldest event
-        self.cur = array("q", bytes(8 * nw)) if nw else _UNUSED
-        # per currency: [n, sum] per window, the sum of squares over the longest, then the
-        # suffix maxima (time, amount, time, amount...) from the oldest; times below 2^53
-        # are exact in a double
-        self.agg: dict[int, array[float]] = {}
-        self.sorted: dict[int, array[float]] = {}  # amounts in the longest window
-        # per attribute: value -> last seen (in last-seen order), and those times sorted (an
-        # array only once the attribute has had a value: many never carry one)
-        self.seen_at: tuple[dict[str, int], ...] = tuple({} for _ in range(nattrs))
-        self.seen_times: list[array[int] | None] = [None] * nattrs
-        self.rin = 0  # first event newer than t - delay
-        # per risk window: first event newer than t - delay - window
-        self.rcur = array("q", bytes(8 * nr)) if nr else _UNUSED
+        # per window: absolute index of its oldest event; then the first event newer than
+        # t - delay, and per risk window the first newer than t - delay - window
+        self.cur = array("q", bytes(8 * (nw + 1 + nr)))
+        # The aggregates of currency ``cu`` (the stream's first): [n, sum] per window, the
+        # sum of squares over the longest, then the suffix maxima (time, amount, time...)
+        # from the oldest; and its amounts in the longest window, sorted (moments only).
+        self.cu = cu
+        self.agg = array("d", bytes(8 * (2 * nw + 1))) if nw else _NO_AMOUNTS
+        self.sorted = array("d") if kind.moments else _NO_AMOUNTS
+        self.more = _NO_MORE  # the other currencies' (a dict of its own once there are any)
+        # per attribute: value -> last seen (in last-seen order); then per attribute those
+        # times sorted (an array once the attribute has had a value: many never carry one)
+        self.seen: list[Any] = [{} for _ in range(nattrs)] + [None] * nattrs if nattrs else _NO_SEEN
         self.frauds: dict[str, tuple[int, int]] = {}  # tx id -> (effective time, usable at)
+
+    def amounts(self, cu: int) -> tuple[array[float], array[float]] | None:
+        """The aggregates and sorted amounts of a currency, if the stream has seen it."""
+        return (self.agg, self.sorted) if cu == self.cu else self.more.get(cu)
 
 
 class MemoryState:
@@ -173,10 +185,9 @@ class MemoryState:
         leaves a window or passes a cursor when a stream's first event is written)."""
         lay = self._lay
         t, amount, currency, values = one
-        kind = KINDS[kind_index]
-        nw = len(lay.windows) if kind.velocity else 0
-        s = _Stream(nw, len(lay.risk_windows) if kind.risk else 0, len(values))
-        _append(s, kind_index, t, amount, self._unit(currency), values, lay)
+        cu = self._unit(currency)
+        s = _Stream(cu, kind_index, lay)
+        _append(s, kind_index, t, amount, cu, values, lay)
         return s
 
     def _after_write(self, event: Event, refs: list[int | str]) -> None:
@@ -227,7 +238,7 @@ def _touch(
             out.append(float(eff - head))
         _windows(s, eff, ev.amount, cu, values, lay, kind.moments, read, write, out)
     if kind.risk:
-        _risk(s, eff, lay, read, write, out)
+        _risk(s, eff, lay, len(lay.windows) if kind.velocity else 0, read, write, out)
     if write:
         _append(s, kind_index, eff, ev.amount, cu, values, lay)
     return out, eff
@@ -324,12 +335,12 @@ def _windows(
     if not read:
         _evict(s, eff, windows, top)
         return
-    agg = s.agg.get(currency)
+    found = s.amounts(currency)
+    agg = found[0] if found is not None else None
     sumsq = below = equal = 0.0
-    if moments:
-        ordered = s.sorted.get(currency)
-        if agg is not None:
-            sumsq = agg[2 * nw]
+    if moments and found is not None:
+        agg, ordered = found
+        sumsq = agg[2 * nw]
         if ordered:
             lo = bisect_left(ordered, amount)
             below = float(lo)
@@ -349,12 +360,11 @@ def _windows(
                 break
             ea, ec = log[at + 1], int(log[at + 2])
             if write:
-                e_agg = s.agg[ec]
+                e_agg, e_sorted = (s.agg, s.sorted) if ec == s.cu else s.more[ec]
                 e_agg[2 * i] -= 1.0
                 e_agg[2 * i + 1] -= ea
                 if i == top:
                     e_agg[2 * nw] -= ea * ea
-                    e_sorted = s.sorted[ec]
                     del e_sorted[bisect_left(e_sorted, ea)]
             if ec == currency:
                 n -= 1.0
@@ -382,7 +392,10 @@ def _windows(
                 out += (float(seq - c), 0.0, NAN, high)
     if not read:
         return
-    for times in s.seen_times:
+    seen = s.seen
+    nattrs = len(values)
+    for j in range(nattrs, 2 * nattrs):
+        times = seen[j]
         if times:
             size = len(times)
             for w in windows:
@@ -391,11 +404,11 @@ def _windows(
             out += [0.0] * nw
     if moments:
         horizon = eff - lay.retention
-        for seen_at, value in zip(s.seen_at, values, strict=True):
+        for j, value in enumerate(values):
             if value is None:
                 out.append(NAN)
             else:
-                when = seen_at.get(value)
+                when = seen[j].get(value)
                 out.append(1.0 if when is not None and when > horizon else 0.0)
         out += (sumsq, below, equal, n)
 
@@ -403,7 +416,7 @@ def _windows(
 def _evict(s: _Stream, eff: int, windows: tuple[int, ...], top: int) -> None:
     """The write half of :func:`_windows` alone (a record without a read): events leave
     the windows, nothing is measured for the current currency."""
-    log, off, seq, cur, aggs = s.log, s.off, s.seq, s.cur, s.agg
+    log, off, seq, cur = s.log, s.off, s.seq, s.cur
     nw2 = 2 * len(windows)
     for i, span in enumerate(windows):
         bound = eff - span
@@ -413,39 +426,40 @@ def _evict(s: _Stream, eff: int, windows: tuple[int, ...], top: int) -> None:
             if log[at] > bound:
                 break
             ea, ec = log[at + 1], int(log[at + 2])
-            e_agg = aggs[ec]
+            e_agg, e_sorted = (s.agg, s.sorted) if ec == s.cu else s.more[ec]
             e_agg[2 * i] -= 1.0
             e_agg[2 * i + 1] -= ea
             if i == top:
                 e_agg[nw2] -= ea * ea
-                e_sorted = s.sorted[ec]
                 del e_sorted[bisect_left(e_sorted, ea)]
             c += 1
         cur[i] = c
 
 
-def _risk(s: _Stream, eff: int, lay: Layout, read: bool, write: bool, out: list[float]) -> None:
-    log, off, seq = s.log, s.off, s.seq
+def _risk(
+    s: _Stream, eff: int, lay: Layout, rb: int, read: bool, write: bool, out: list[float]
+) -> None:
+    """``rb``: where the risk cursors start in ``s.cur``."""
+    log, off, seq, cur = s.log, s.off, s.seq, s.cur
     hi = eff - lay.delay
-    rin = s.rin
+    rin = cur[rb]
     while rin < seq and log[3 * (rin - off)] <= hi:
         rin += 1
     if write:
-        s.rin = rin
+        cur[rb] = rin
     # the usable frauds of the delayed window, by time
     frauds = (
         sorted(tt for tt, usable in s.frauds.values() if tt <= hi and usable <= eff)
         if s.frauds and read
         else []
     )
-    rcur = s.rcur
-    for j, w in enumerate(lay.risk_windows):
+    for j, w in enumerate(lay.risk_windows, start=rb + 1):
         lo = hi - w
-        r = rcur[j]
+        r = cur[j]
         while r < seq and log[3 * (r - off)] <= lo:
             r += 1
         if write:
-            rcur[j] = r
+            cur[j] = r
         if read:
             hits = len(frauds) - bisect_right(frauds, lo)
             out += (float(rin - r), float(hits))
@@ -472,17 +486,20 @@ def _append(
     s.log.extend((eff, amount, currency))
     s.seq += 1
     if kind.velocity:
-        agg = s.agg.get(currency)
-        if agg is None:
-            agg = s.agg[currency] = array("d", bytes(8 * (2 * nw + 1)))
+        found = s.amounts(currency)
+        if found is None:
+            if s.more is _NO_MORE:
+                s.more = {}
+            found = s.more[currency] = (
+                array("d", bytes(8 * (2 * nw + 1))),
+                array("d") if kind.moments else _NO_AMOUNTS,
+            )
+        agg, ordered = found
         for i in range(nw):
             agg[2 * i] += 1.0
             agg[2 * i + 1] += amount
         if kind.moments:
             agg[2 * nw] += amount * amount
-            ordered = s.sorted.get(currency)
-            if ordered is None:
-                ordered = s.sorted[currency] = array("d")
             insort(ordered, amount)
         # suffix maxima: the newest drops every older one it is not below
         base = 2 * nw + 1
@@ -498,20 +515,20 @@ def _append(
         while agg[base] <= oldest:  # the newest entry is never that old
             del agg[base : base + 2]
         horizon = eff - lay.retention
-        seen = s.seen_times
+        seen, nattrs = s.seen, len(values)
         for j, value in enumerate(values):
-            times = seen[j]
+            times = seen[nattrs + j]
             if value is not None:
-                seen_at = s.seen_at[j]
+                seen_at = seen[j]
                 if times is None:
-                    times = seen[j] = array("q")
+                    times = seen[nattrs + j] = array("q")
                 before = seen_at.pop(value, None)
                 if before is not None:
                     del times[bisect_left(times, before)]
                 seen_at[value] = eff
                 times.append(eff)
             while times and times[0] <= horizon:
-                seen_at = s.seen_at[j]
+                seen_at = seen[j]
                 del seen_at[next(iter(seen_at))]
                 del times[0]
     if kind.risk and s.frauds:
@@ -519,7 +536,7 @@ def _append(
         for tx_id in [k for k, (tt, _) in s.frauds.items() if tt <= oldest]:
             del s.frauds[tx_id]
     # Drop log entries every cursor has passed.
-    keep = min(s.cur[-1] if kind.velocity else s.seq, s.rcur[-1] if kind.risk else s.seq)
+    keep = min(s.cur[nw - 1] if kind.velocity else s.seq, s.cur[-1] if kind.risk else s.seq)
     if keep - s.off >= _TRIM_AT:
         del s.log[: 3 * (keep - s.off)]
         s.off = keep
