@@ -71,7 +71,8 @@ class _Stream:
         self.seq = 0  # events appended so far: the absolute index of the next one
         self.off = 0  # absolute index of the log's first event
         # the log: effective time, amount, currency per event, in one array of doubles
-        # (exact: times are below 2^53 microseconds, currencies small indices)
+        # (exact: times are below 2^53 microseconds, currencies small indices); bounds
+        # are compared to its times as doubles, three times cheaper than against an int
         self.log = array("d")
         # per window: absolute index of its oldest event; then the first event newer than
         # t - delay, and per risk window the first newer than t - delay - window
@@ -85,7 +86,9 @@ class _Stream:
         self.more = _NO_MORE  # the other currencies' (a dict of its own once there are any)
         # per attribute: value -> last seen (in last-seen order); then per attribute those
         # times sorted (an array once the attribute has had a value: many never carry one)
-        self.seen: list[Any] = [{} for _ in range(nattrs)] + [None] * nattrs if nattrs else _NO_SEEN
+        self.seen: list[Any] = _NO_SEEN
+        if nattrs:
+            self.seen = [{} for _ in range(nattrs)] + [None] * nattrs
         self.frauds: dict[str, tuple[int, int]] = {}  # tx id -> (effective time, usable at)
 
     def amounts(self, cu: int) -> tuple[array[float], array[float]] | None:
@@ -99,15 +102,15 @@ class MemoryState:
     def __init__(self) -> None:
         self._layout: Layout | None = None
         self._streams: list[dict[str, _Stream | _One]] = [{} for _ in KINDS]
-        # tx id -> the risk streams it went to, with its effective time there; and the ids
-        # in time order for expiry (a deque: iterating a dict after many deletions from its
-        # front walks every deleted slot)
-        # (time, kind index, key, effective time, kind index, key, ...)
+        # tx id -> (time, then per risk stream it went to: kind index, key, effective time
+        # there); and the ids in time order for expiry (a deque: iterating a dict after many
+        # deletions from its front walks every deleted slot)
         self._txs: dict[str, tuple[int | str, ...]] = {}
         self._tx_order: deque[tuple[int, str]] = deque()
         self._newest = 0
         self._writes = 0
-        self._units: dict[str, int] = {}  # currency -> index (in logs and aggregates)
+        # currency -> its index in logs and aggregates (ISO 4217 codes: a short table)
+        self._units: dict[str, int] = {}
 
     def _unit(self, currency: str) -> int:
         cu = self._units.get(currency)
@@ -346,7 +349,7 @@ def _windows(
             below = float(lo)
             equal = float(bisect_right(ordered, amount) - lo)
     for i in range(nw):
-        bound = eff - windows[i]
+        bound = float(eff - windows[i])
         c = cur[i]
         if agg is not None:
             n, total = agg[2 * i], agg[2 * i + 1]
@@ -419,7 +422,7 @@ def _evict(s: _Stream, eff: int, windows: tuple[int, ...], top: int) -> None:
     log, off, seq, cur = s.log, s.off, s.seq, s.cur
     nw2 = 2 * len(windows)
     for i, span in enumerate(windows):
-        bound = eff - span
+        bound = float(eff - span)
         c = cur[i]
         while c < seq:
             at = 3 * (c - off)
@@ -443,7 +446,8 @@ def _risk(
     log, off, seq, cur = s.log, s.off, s.seq, s.cur
     hi = eff - lay.delay
     rin = cur[rb]
-    while rin < seq and log[3 * (rin - off)] <= hi:
+    top = float(hi)
+    while rin < seq and log[3 * (rin - off)] <= top:
         rin += 1
     if write:
         cur[rb] = rin
@@ -456,7 +460,8 @@ def _risk(
     for j, w in enumerate(lay.risk_windows, start=rb + 1):
         lo = hi - w
         r = cur[j]
-        while r < seq and log[3 * (r - off)] <= lo:
+        bottom = float(lo)
+        while r < seq and log[3 * (r - off)] <= bottom:
             r += 1
         if write:
             cur[j] = r
@@ -483,7 +488,10 @@ def _append(
     kind = KINDS[kind_index]
     nw = len(lay.windows)
     s.head = eff
-    s.log.extend((eff, amount, currency))
+    log = s.log
+    log.append(eff)
+    log.append(amount)
+    log.append(currency)
     s.seq += 1
     if kind.velocity:
         found = s.amounts(currency)
@@ -511,7 +519,7 @@ def _append(
             del agg[top:]
         agg.append(eff)
         agg.append(amount)
-        oldest = eff - lay.windows[-1]
+        oldest = float(eff - lay.windows[-1])
         while agg[base] <= oldest:  # the newest entry is never that old
             del agg[base : base + 2]
         horizon = eff - lay.retention
