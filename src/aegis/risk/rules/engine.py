@@ -19,6 +19,7 @@ import math
 import re
 import threading
 import time
+from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -26,8 +27,9 @@ from typing import Any, NamedTuple
 import cel
 
 from aegis.risk.model import Outcome
+from aegis.risk.rules._runner import Run, runner
 from aegis.risk.rules.facts import ROOTS, Variables
-from aegis.risk.rules.native import ABSENT, Fallback, compile_native
+from aegis.risk.rules.native import ABSENT, compile_native
 from aegis.risk.rules.references import tokenize
 from aegis.risk.rules.schema import Rule, RuleSet, Threshold, outcome_for_score
 
@@ -36,7 +38,6 @@ __all__ = ["CompiledRuleSet", "Evaluation", "RuleExecution"]
 _UNDEFINED = re.compile(r"Undefined variable or function: '([A-Za-z0-9_]+)'")
 _EMPTY: Mapping[str, Any] = {}
 _ABSENT: Any = ABSENT  # a key not in its map (distinct from a null value)
-_DECLINED: Any = object()  # no closure, or the closure left the rule to CEL
 
 
 class RuleExecution(NamedTuple):
@@ -247,6 +248,17 @@ def _recorders(
     return record
 
 
+def _runner(static: Sequence[tuple[Any, ...]]) -> Run:
+    return runner(
+        [
+            (rule_id, name, score, forces, native)
+            for rule_id, name, score, forces, _, native in static
+        ],
+        RuleExecution,
+        time.perf_counter_ns,
+    )
+
+
 def bind(
     fields: Sequence[Field], roots: Mapping[str, Mapping[str, Any]]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -324,6 +336,9 @@ class CompiledRuleSet:
         self.rule_set = rule_set
         self._rules = tuple(c for c in compiled if c.rule.enabled)
         self._thresholds: tuple[Threshold, ...] = rule_set.thresholds
+        # outcome_for_score's lists, made once rather than at every decision
+        self._min_scores = tuple(t.min_score for t in self._thresholds)
+        self._outcomes = tuple(t.outcome for t in self._thresholds)
         merged: dict[tuple[str, str | None], Field] = {}
         for c in self._rules:
             for f in c.fields:
@@ -349,6 +364,7 @@ class CompiledRuleSet:
             for c in self._rules
         )
         self._records = _recorders([c.labels for c in self._rules])
+        self._ran, self._run = self._static, _runner(self._static)
         self._contexts = _Contexts()
         # Limits are a tenant's constants: rather than converted into CEL at every
         # decision, they are written into the programs, once per distinct set of values.
@@ -490,57 +506,31 @@ class CompiledRuleSet:
 
     def evaluate(self, variables: Variables) -> Evaluation:
         """Run every enabled rule once. Never raises for a rule's sake."""
-        clock = time.perf_counter_ns
-        started = clock()
+        started = time.perf_counter_ns()
         roots = variables.roots
         values, seen = self._read(roots)
         if self._whole:
             seen.update(bind(self._whole, roots)[1])
+        if self._ran is not self._static:  # a copy given other closures (the tests do)
+            self._ran, self._run = self._static, _runner(self._static)
         # CEL only for the rules without a closure, or whose closure declined: built at the
         # first such rule (most decisions never need it)
-        cel_context: cel.Context | None = None
-        programs: tuple[cel.Program, ...] = ()
-        executions: list[RuleExecution] = []
-        total = 0
-        forced: list[tuple[Outcome, str]] = []
-        new = tuple.__new__  # a named tuple without its Python-level __new__: 40% cheaper
-        records = self._records(seen)
-        for index, (rule_id, name, score, forces, _, native) in enumerate(self._static):
-            error: str | None = None
-            t0 = clock()
-            result: Any = _DECLINED
-            if native is not None:
-                try:
-                    result = native(values)
-                except Fallback:
-                    result = _DECLINED
-            if result is not True and result is not False:  # CEL says what else it is
-                if cel_context is None:
-                    cel_context, programs = self._cel_context(roots)
-                try:
-                    result = programs[index].execute(cel_context)
-                except Exception as exc:  # one rule's failure must not fail the decision
-                    result = False
-                    error = describe(exc, self._labels)
-            elapsed = (clock() - t0) / 1000
-            rule_values = records[index]
-            if result is True:
-                total += score
-                if forces is not None:
-                    forced.append((forces, rule_id))
-                executions.append(
-                    new(
-                        RuleExecution,
-                        (rule_id, name, True, score, forces, rule_values, elapsed, None),
-                    )
-                )
-                continue
-            if result is not False and error is None:
-                error = f"the expression gave {type(result).__name__}, not a bool"
-            executions.append(
-                new(RuleExecution, (rule_id, name, False, 0, None, rule_values, elapsed, error))
-            )
-        score_outcome = outcome_for_score(self._thresholds, total)
+        cel_state: list[tuple[cel.Context, tuple[cel.Program, ...]]] = []
+
+        def run_cel(index: int) -> tuple[bool, str | None]:
+            if not cel_state:
+                cel_state.append(self._cel_context(roots))
+            cel_context, programs = cel_state[0]
+            try:
+                result = programs[index].execute(cel_context)
+            except Exception as exc:  # one rule's failure must not fail the decision
+                return False, describe(exc, self._labels)
+            if result is True or result is False:
+                return result, None
+            return False, f"the expression gave {type(result).__name__}, not a bool"
+
+        executions, total, forced = self._run(values, self._records(seen), run_cel)
+        score_outcome = self._outcomes[max(bisect_right(self._min_scores, total) - 1, 0)]
         outcome = score_outcome
         for forced_outcome, _ in forced:
             if forced_outcome.rank > outcome.rank:
@@ -553,7 +543,7 @@ class CompiledRuleSet:
             outcome=outcome,
             decided_by=tuple(rule_id for o, rule_id in forced if o is outcome),
             executions=tuple(executions),
-            duration_us=(clock() - started) / 1000,
+            duration_us=(time.perf_counter_ns() - started) / 1000,
         )
 
 
