@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
+from aegis.risk._build import maker
 from aegis.risk.lists import ListHits, ListIndex, match_lists
 from aegis.risk.model import Outcome, Transaction
 from aegis.risk.rules import (
@@ -111,6 +112,11 @@ class Context:
     challenger: Scorer | None = None
 
 
+# the same objects as Verdict(...) and ModelFacts(...), without their __init__'s cost
+_verdict = maker(Verdict)
+_model_facts = maker(ModelFacts)
+
+
 def decide(
     tx: Transaction,
     *,
@@ -127,7 +133,7 @@ def decide(
     # only the champion's score reaches the rules: a shadow never changes a decision.
     challenger = context.challenger.score(features) if context.challenger is not None else None
     model = (
-        ModelFacts(
+        _model_facts(
             score=champion.probability,
             version=champion.version,
             reasons=tuple(r.feature for r in champion.reasons),
@@ -140,7 +146,7 @@ def decide(
     )
     evaluation = context.rules.evaluate(variables)
     hits = sorted(evaluation.hits, key=lambda e: (-(e.outcome.rank if e.outcome else 0), -e.score))
-    return Verdict(
+    return _verdict(
         outcome=evaluation.outcome,
         evaluation=evaluation,
         features=features,

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 import cel
 
+from aegis.risk._build import maker
 from aegis.risk.model import Outcome
 from aegis.risk.rules._runner import Run, runner
 from aegis.risk.rules.facts import ROOTS, Variables
@@ -121,6 +122,9 @@ class Evaluation:
             ],
             "duration_us": round(self.duration_us, 2),
         }
+
+
+_evaluation = maker(Evaluation)  # Evaluation(...) without its __init__'s cost
 
 
 @dataclass(frozen=True, slots=True)
@@ -535,7 +539,7 @@ class CompiledRuleSet:
         for forced_outcome, _ in forced:
             if forced_outcome.rank > outcome.rank:
                 outcome = forced_outcome
-        return Evaluation(
+        return _evaluation(
             rule_set=self.rule_set.name,
             version=self.rule_set.version,
             total_score=total,
