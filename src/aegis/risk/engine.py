@@ -88,8 +88,8 @@ class Verdict:
                 "allowed": self.lists.allowed,
                 "matches": [
                     {
-                        "list": m.list.value,
-                        "kind": m.kind.value,
+                        "list": m.list._value_,
+                        "kind": m.kind._value_,
                         "entry_id": m.entry_id,
                         "field": m.field,
                     }
@@ -145,7 +145,9 @@ def decide(
         tx, features, customer, lists, model, context.limits, counterparty=counterparty
     )
     evaluation = context.rules.evaluate(variables)
-    hits = sorted(evaluation.hits, key=lambda e: (-(e.outcome.rank if e.outcome else 0), -e.score))
+    hits = evaluation.hits
+    if len(hits) > 1:
+        hits = tuple(sorted(hits, key=lambda e: (-(e.outcome.rank if e.outcome else 0), -e.score)))
     return _verdict(
         outcome=evaluation.outcome,
         evaluation=evaluation,

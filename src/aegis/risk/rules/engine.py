@@ -65,7 +65,7 @@ class RuleExecution(NamedTuple):
             "name": self.name,
             "hit": self.hit,
             "score": self.score,
-            "outcome": self.outcome.value if self.outcome is not None else None,
+            "outcome": self.outcome._value_ if self.outcome is not None else None,
             "values": self.values,
             "duration_us": round(self.duration_us, 2),
             "error": self.error,
@@ -101,8 +101,9 @@ class Evaluation:
             "rule_set": self.rule_set,
             "version": self.version,
             "total_score": self.total_score,
-            "score_outcome": self.score_outcome.value,
-            "outcome": self.outcome.value,
+            # _value_: the same string as .value, without the enum property's cost
+            "score_outcome": self.score_outcome._value_,
+            "outcome": self.outcome._value_,
             "decided_by": list(self.decided_by),
             # RuleExecution.to_dict inlined: evidence is stored for every decision
             "executions": [
@@ -111,7 +112,7 @@ class Evaluation:
                     "name": name,
                     "hit": hit,
                     "score": score,
-                    "outcome": outcome.value if outcome is not None else None,
+                    "outcome": outcome._value_ if outcome is not None else None,
                     "values": values,
                     "duration_us": round(duration_us, 2),
                     "error": error,
