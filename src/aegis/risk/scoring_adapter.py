@@ -21,18 +21,19 @@ class ArtifactScorer:
 
     def score(self, features: Mapping[str, float]) -> ModelScore:
         probability, reasons = self._scorer.top(features)
-        return ModelScore(
-            version=self._version,
-            probability=probability,
-            reasons=tuple(
-                [
-                    ModelReason(
-                        feature=r.feature,
-                        contribution=r.contribution,
-                        value=None if r.value != r.value else r.value,  # NaN: unknown
-                    )
-                    for r in reasons
-                ]
+        new = tuple.__new__  # named tuples without their Python-level __new__
+        return new(
+            ModelScore,
+            (
+                self._version,
+                probability,
+                tuple(
+                    [
+                        # NaN: unknown
+                        new(ModelReason, (feature, contribution, None if value != value else value))
+                        for feature, contribution, value in reasons
+                    ]
+                ),
             ),
         )
 

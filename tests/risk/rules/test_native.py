@@ -116,6 +116,15 @@ def test_what_the_closures_do_not_cover_stays_on_cel(expression: str) -> None:
     assert compile_native(expression, ROOTS) is None
 
 
+def test_expressions_too_deep_for_python_stay_on_cel() -> None:
+    assert compile_native(" && ".join(["tx.amount > 1"] * 150), ROOTS) is None
+    assert compile_native("(" * 400 + "tx.amount" + ")" * 400 + " > 1", ROOTS) is None
+    native = compile_native(" && ".join(["tx.amount > 1"] * 40), ROOTS)
+    assert native is not None
+    assert native({"tx.amount": 5}) is True
+    assert native({"tx.amount": 1}) is False
+
+
 @settings(max_examples=1500, deadline=None)
 @given(
     expression=st.sampled_from(EXPRESSIONS),

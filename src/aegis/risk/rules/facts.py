@@ -269,7 +269,7 @@ def variables_for(
     when = tx.time.astimezone(_UTC)
     tx_map: dict[str, Any] = {
         "id": tx.id,
-        "type": tx.type.value,
+        "type": tx.type._value_,  # .value without the enum property's cost
         "amount": tx.amount,
         "currency": tx.currency,
         "customer_id": tx.customer_id,

@@ -2,7 +2,9 @@
 
 Converting a decision's fields into a CEL context and running 19 programs was the larger
 part of a decision's rule time. Most rules are comparisons of a few fields joined by
-``&&``: those compile here into nested closures reading the fields straight from Python.
+``&&``: those compile here into Python functions reading the fields straight from Python
+(parsed here into a tree, written out as code by :mod:`aegis.risk.rules._emit`: one call
+per rule rather than a closure per node).
 
 The closures follow CEL's semantics only where they are simple: operands of one type
 (``int`` with ``int``, ``double`` with ``double``...), ``x == null``, no overflow, no
@@ -17,35 +19,10 @@ indexing, unsigned or bytes literals, functions other than ``has``, ``double`` a
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Mapping
-from typing import Any
-
+from aegis.risk.rules._emit import ABSENT, INT_MAX, INT_MIN, Fallback, Native, Node, emit
 from aegis.risk.rules.references import Read, Token, label, tokenize
 
 __all__ = ["ABSENT", "INT_MAX", "INT_MIN", "Fallback", "Native", "compile_native"]
-
-ABSENT: Any = object()  # a field not in its map (distinct from null)
-INT_MIN, INT_MAX = -(2**63), 2**63 - 1
-
-Values = Mapping[str, Any]
-Native = Callable[[Values], Any]
-
-
-class Fallback(Exception):  # noqa: N818 - a signal, not an error
-    """The closure cannot promise CEL's answer: run the CEL program."""
-
-
-_FALLBACK = Fallback()  # raised often enough on odd data that one instance is kept
-_SCALARS = frozenset({bool, int, float, str, type(None)})
-_ORDERED = frozenset({int, float, str})
-_NUMBERS = frozenset({int, float})
-_RELATIONS: dict[str, Callable[[Any, Any], bool]] = {
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-}
 
 
 class _Unsupported(Exception):  # noqa: N818 - internal: the expression stays on CEL
@@ -64,9 +41,12 @@ def compile_native(expression: str, roots: frozenset[str]) -> Native | None:
         node = parser.ternary()
         if parser.i != len(tokens):
             return None
-    except (_Unsupported, IndexError, ValueError):
+    except (_Unsupported, IndexError, ValueError, RecursionError):
         return None
-    return node
+    try:
+        return emit(node)
+    except (SyntaxError, RecursionError, MemoryError):  # nested too deep for Python
+        return None
 
 
 class _Parser:
@@ -85,7 +65,7 @@ class _Parser:
             raise _Unsupported
         self.i += 1
 
-    def ternary(self) -> Native:
+    def ternary(self) -> Node:
         cond = self.or_()
         if self.peek() != "?":
             return cond
@@ -93,80 +73,80 @@ class _Parser:
         yes = self.or_()
         self.take(":")
         no = self.ternary()
-        return _conditional(cond, yes, no)
+        return Node("conditional", (cond, yes, no))
 
-    def or_(self) -> Native:
+    def or_(self) -> Node:
         parts = [self.and_()]
         while self.peek() == "||":
             self.i += 1
             parts.append(self.and_())
-        return parts[0] if len(parts) == 1 else _any(tuple(parts))
+        return parts[0] if len(parts) == 1 else Node("any", (tuple(parts),))
 
-    def and_(self) -> Native:
+    def and_(self) -> Node:
         parts = [self.relation()]
         while self.peek() == "&&":
             self.i += 1
             parts.append(self.relation())
-        return parts[0] if len(parts) == 1 else _all(tuple(parts))
+        return parts[0] if len(parts) == 1 else Node("all", (tuple(parts),))
 
-    def relation(self) -> Native:
+    def relation(self) -> Node:
         node = self.addition()
         while (op := self.peek() or "") in ("<", "<=", ">", ">=", "==", "!="):
             self.i += 1
             right = self.addition()
             if op == "==":
-                node = _equal(node, right, True)
+                node = Node("equal", (node, right, True))
             elif op == "!=":
-                node = _equal(node, right, False)
+                node = Node("equal", (node, right, False))
             else:
-                node = _order(node, right, _RELATIONS[op])
+                node = Node("order", (node, right, op))
         if self.peek() == "in":
             raise _Unsupported
         return node
 
-    def addition(self) -> Native:
+    def addition(self) -> Node:
         node = self.product()
         while (op := self.peek()) in ("+", "-"):
             self.i += 1
-            node = _arith(node, self.product(), operator.add if op == "+" else operator.sub)
+            node = Node("arith", (node, self.product(), op))
         return node
 
-    def product(self) -> Native:
+    def product(self) -> Node:
         node = self.unary()
         while (op := self.peek()) in ("*", "/", "%"):
             self.i += 1
             right = self.unary()
             if op == "*":
-                node = _arith(node, right, operator.mul)
+                node = Node("arith", (node, right, "*"))
             elif op == "/":
-                node = _divide(node, right)
+                node = Node("divide", (node, right))
             else:
                 raise _Unsupported
         return node
 
-    def unary(self) -> Native:
+    def unary(self) -> Node:
         op = self.peek()
         if op == "!":
             self.i += 1
-            return _not(self.unary())
+            return Node("not", (self.unary(),))
         if op == "-":
             self.i += 1
-            return _negate(self.unary())
+            return Node("negate", (self.unary(),))
         return self.primary()
 
-    def primary(self) -> Native:
+    def primary(self) -> Node:
         token = self.tokens[self.i]
         self.i += 1
-        node: Native
+        node: Node
         if token.text == "(" and token.kind == "punct":
             node = self.ternary()
             self.take(")")
         elif token.kind == "number":
-            node = _constant(_number(token.text))
+            node = Node("constant", (_number(token.text),))
         elif token.kind == "string":
             if token.value is None:
                 raise _Unsupported
-            node = _constant(token.value)
+            node = Node("constant", (token.value,))
         elif token.kind == "ident":
             node = self.name(token.text)
         else:
@@ -175,11 +155,11 @@ class _Parser:
             raise _Unsupported  # a selection under a field, a method, an index
         return node
 
-    def name(self, text: str) -> Native:
+    def name(self, text: str) -> Node:
         if text in ("true", "false", "null"):
-            return _constant({"true": True, "false": False, "null": None}[text])
+            return Node("constant", ({"true": True, "false": False, "null": None}[text],))
         if text in self.roots:
-            return _read(self.field(text))
+            return Node("read", (self.field(text),))
         if self.peek() != "(":
             raise _Unsupported
         self.i += 1
@@ -188,11 +168,11 @@ class _Parser:
             self.i += 1
             if root not in self.roots:
                 raise _Unsupported
-            node = _present(self.field(root))
+            node = Node("present", (self.field(root),))
         elif text == "double":
-            node = _to_double(self.ternary())
+            node = Node("double", (self.ternary(),))
         elif text == "int":
-            node = _to_int(self.ternary())
+            node = Node("int", (self.ternary(),))
         else:
             raise _Unsupported
         self.take(")")
@@ -221,182 +201,3 @@ def _number(text: str) -> int | float:
     if isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
         raise _Unsupported
     return value
-
-
-# --- nodes -----------------------------------------------------------------------------
-# Each takes the field values and returns a plain Python value, or raises Fallback.
-
-
-def _constant(value: Any) -> Native:
-    return lambda values: value
-
-
-def _read(name: str) -> Native:
-    def read(values: Values) -> Any:
-        value = values[name]
-        if value is ABSENT:
-            raise _FALLBACK
-        return value
-
-    return read
-
-
-def _present(name: str) -> Native:
-    return lambda values: values[name] is not ABSENT
-
-
-def _all(parts: tuple[Native, ...]) -> Native:
-    """``a && b && c``: CEL groups it ((a && b) && c), which on bools is the first false
-    part or, all being true, true; one loop rather than nested closures."""
-
-    def every(values: Values) -> Any:
-        for part in parts:
-            value = part(values)
-            if value is False:
-                return False
-            if value is not True:
-                raise _FALLBACK
-        return True
-
-    return every
-
-
-def _any(parts: tuple[Native, ...]) -> Native:
-    """``a || b || c``, as :func:`_all` with true and false swapped."""
-
-    def some(values: Values) -> Any:
-        for part in parts:
-            value = part(values)
-            if value is True:
-                return True
-            if value is not False:
-                raise _FALLBACK
-        return False
-
-    return some
-
-
-def _conditional(cond: Native, yes: Native, no: Native) -> Native:
-    def pick(values: Values) -> Any:
-        test = cond(values)
-        if test is True:
-            return yes(values)
-        if test is False:
-            return no(values)
-        raise _FALLBACK
-
-    return pick
-
-
-def _not(inner: Native) -> Native:
-    def negation(values: Values) -> Any:
-        value = inner(values)
-        if value is True:
-            return False
-        if value is False:
-            return True
-        raise _FALLBACK
-
-    return negation
-
-
-def _int(value: int) -> int:
-    if INT_MIN <= value <= INT_MAX:
-        return value
-    raise _FALLBACK  # CEL's int64 overflows, or the value is no int64 to CEL
-
-
-def _negate(inner: Native) -> Native:
-    def minus(values: Values) -> Any:
-        value = inner(values)
-        kind = type(value)
-        if kind is float:
-            return -value
-        if kind is int:
-            return _int(-_int(value))
-        raise _FALLBACK
-
-    return minus
-
-
-def _equal(left: Native, right: Native, equal: bool) -> Native:
-    def compare(values: Values) -> Any:
-        a = left(values)
-        b = right(values)
-        kind = type(a)
-        if kind is type(b) and kind in _SCALARS:
-            if kind is int:
-                _int(a), _int(b)
-            return (a == b) is equal
-        # null against a scalar of another type: never equal (CEL's heterogeneous equality)
-        if (a is None and type(b) in _SCALARS) or (b is None and kind in _SCALARS):
-            return not equal
-        raise _FALLBACK
-
-    return compare
-
-
-def _order(left: Native, right: Native, relation: Callable[[Any, Any], bool]) -> Native:
-    def compare(values: Values) -> Any:
-        a = left(values)
-        b = right(values)
-        kind = type(a)
-        if kind is not type(b) or kind not in _ORDERED:
-            raise _FALLBACK  # mixed numbers compare in CEL too, but by its own rules
-        if kind is int:
-            _int(a), _int(b)
-        elif kind is float and (a != a or b != b):
-            raise _FALLBACK  # CEL has no ordering for NaN: an error there, not false
-        return relation(a, b)
-
-    return compare
-
-
-def _arith(left: Native, right: Native, op: Callable[[Any, Any], Any]) -> Native:
-    def apply(values: Values) -> Any:
-        a = left(values)
-        b = right(values)
-        kind = type(a)
-        if kind is not type(b) or kind not in _NUMBERS:
-            raise _FALLBACK
-        if kind is int:
-            return _int(op(_int(a), _int(b)))
-        return op(a, b)
-
-    return apply
-
-
-def _divide(left: Native, right: Native) -> Native:
-    def apply(values: Values) -> Any:
-        a = left(values)
-        b = right(values)
-        # int division truncates and fails on zero in CEL; a double divided by zero is
-        # infinite there, an error in Python: both left to CEL
-        if type(a) is not float or type(b) is not float or not b:
-            raise _FALLBACK
-        return a / b
-
-    return apply
-
-
-def _to_double(inner: Native) -> Native:
-    def convert(values: Values) -> Any:
-        value = inner(values)
-        kind = type(value)
-        if kind is float:
-            return value
-        if kind is int:
-            return float(_int(value))
-        raise _FALLBACK
-
-    return convert
-
-
-def _to_int(inner: Native) -> Native:
-    def convert(values: Values) -> Any:
-        value = inner(values)
-        if type(value) is int:
-            return _int(value)
-        raise _FALLBACK
-
-    return convert

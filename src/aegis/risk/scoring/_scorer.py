@@ -120,10 +120,17 @@ def top_reasons(
     total = sum(contributions)
     if total != total:  # a NaN ranks above everything in numpy's partition
         return None
-    positive = [(c, i) for i, c in enumerate(contributions) if c > 0]
-    positive.sort(reverse=True)
-    head = positive[: k + 1]
-    for (a, _), (b, _) in pairwise(head):
-        if a == b:
+    # The values alone sort fastest (no key, no tuples); each is then found by value,
+    # which names one feature since a tie among them defers to numpy.
+    head = sorted(contributions, reverse=True)[: k + 1]
+    for a, b in pairwise(head):
+        if a == b and a > 0:
             return None
-    return [Reason(feature=names[i], contribution=c, value=values[i]) for c, i in head[:k]]
+    new = tuple.__new__  # a named tuple without its Python-level __new__
+    found = []
+    for c in head[:k]:
+        if not c > 0:
+            break
+        i = contributions.index(c)
+        found.append(new(Reason, (names[i], c, values[i])))
+    return found

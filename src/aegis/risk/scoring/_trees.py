@@ -4,7 +4,7 @@
 The trees are read from ``Booster.dump_model()`` into flat arrays and evaluated all at once,
 QuickScorer-style (Lucchese et al., SIGIR 2015): every split node whose test sends the row
 right clears, in its tree's bitmask of leaves, the leaves of its left subtree; the exit leaf
-of each tree is the lowest bit left. That is a fixed handful of numpy operations whatever
+of each tree is the lowest bit not cleared. That is a fixed handful of numpy operations whatever
 the depth, instead of a Python loop over nodes.
 
 Contributions are path-based (Saabas): along the path to the exit leaf, each split adds to
@@ -22,7 +22,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -114,8 +114,8 @@ class CompiledModel:
         self._copies = 4 if any(zero_missing) else 2
         self._fill = np.repeat([-np.inf, np.inf] * (self._copies // 2), width)
         self._zero_part = np.repeat([False, False, True, True][: self._copies], width)
-        self._mask = np.array(masks, dtype=np.uint64)
-        self._all = np.uint64(2**64 - 1)
+        # the leaves a node clears when the row goes right: its left subtree's
+        self._clear = ~np.array(masks, dtype=np.uint64)
         self._leaf_offset = np.array(leaf_offsets, dtype=np.int64)
         # one before each tree's first leaf: the popcount below counts the exit leaf too
         self._leaf_base = self._leaf_offset - 1
@@ -147,16 +147,20 @@ class CompiledModel:
 
     def _exits(self, variants: Floats) -> npt.NDArray[np.int64]:
         v = variants.take(self._index)  # the method: np.take's Python wrapper costs a call
-        kept = np.where(v > self._threshold, self._mask, self._all)
-        word = np.bitwise_and.reduceat(kept, self._starts)
-        # the exit leaf is the lowest set bit: word ^ (word - 1) sets it and every bit
-        # below, so its popcount is the leaf's number plus one (fewer numpy calls than
-        # isolating the bit; a word is never 0, the exit leaf is always kept)
-        exits: npt.NDArray[np.int64] = self._leaf_base + np.bitwise_count(word ^ (word - self._one))
+        # times a bool rather than np.where: a quarter of the cost (no unpredictable branch
+        # per node in numpy's loop)
+        cleared = np.bitwise_or.reduceat(self._clear * (v > self._threshold), self._starts)
+        # Every leaf before the exit leaf is cleared (by the node where its path and the
+        # exit's part, which sent the row right), the exit leaf never: the trailing ones of
+        # ``cleared`` are those leaves, cleared ^ (cleared + 1) sets them and the exit's bit,
+        # and its popcount is the exit's number plus one.
+        exits: npt.NDArray[np.int64] = self._leaf_base + np.bitwise_count(
+            cleared ^ (cleared + self._one)
+        )
         return exits
 
     def margin(self, features: Mapping[str, float]) -> float:
-        return float(self._leaf_value[self.leaves(self.row(features))].sum())
+        return float(_sum(self._leaf_value.take(self.leaves(self.row(features)))))
 
     def explain(self, features: Mapping[str, float]) -> tuple[float, Floats, Floats]:
         """(probability, contribution per used column, used column values)."""
@@ -185,13 +189,14 @@ class CompiledModel:
 
     def _explain(self, variants: Floats) -> tuple[float, Floats]:
         leaves = self._exits(variants)
-        margin = float(self._leaf_value[leaves].sum())
+        # take() rather than indexing: the same elements, a third of the cost on 2-d arrays
+        margin = float(_sum(self._leaf_value.take(leaves)))
         contributions = np.bincount(
-            self._path_feature[leaves].ravel(),
-            weights=self._path_delta[leaves].ravel(),
+            self._path_feature.take(leaves, axis=0).ravel(),
+            weights=self._path_delta.take(leaves, axis=0).ravel(),
             minlength=len(self.used),
         )
-        return self._probability(margin), contributions.astype(np.float64, copy=False)
+        return self._probability(margin), cast(Floats, contributions)  # weighted: float64
 
     def _probability(self, margin: float) -> float:
         z = -self.sigmoid * margin
@@ -220,15 +225,13 @@ class CompiledModel:
 
     def _margins(self, x: Floats) -> Floats:
         v = np.take(self._variants(x), self._index, axis=1)
-        kept = np.where(v > self._threshold, self._mask, self._all)
-        word = np.bitwise_and.reduceat(kept, self._starts, axis=1)
-        leaves = self._leaf_offset + _lowest_bit(word)
+        cleared = np.bitwise_or.reduceat(self._clear * (v > self._threshold), self._starts, axis=1)
+        leaves = self._leaf_base + np.bitwise_count(cleared ^ (cleared + self._one))
         return self._leaf_value[leaves].sum(axis=1)  # type: ignore[no-any-return]
 
 
-def _lowest_bit(word: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
-    """Index of the lowest set bit: the leftmost leaf left, the exit leaf."""
-    return np.bitwise_count((word & (~word + np.uint64(1))) - np.uint64(1)).astype(np.int64)
+# ndarray.sum without its Python wrapper: the same reduction (numpy's pairwise summation)
+_sum = np.add.reduce
 
 
 def compile_model(model_text: str, feature_names: Sequence[str] | None = None) -> CompiledModel:
