@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 from typing import Any
 
 from aegis.asgi import FairLoop
@@ -76,7 +77,10 @@ def test_host_and_port_servers_are_uvloop_s_own() -> None:
 
 def test_two_workers_share_a_burst_of_connections() -> None:
     """Two loops on one socket, as two web workers: a client opening 8 connections at
-    once gets both workers (one uvloop server accepted all 8 and left the other idle)."""
+    once gets both workers (one uvloop server accepted all 8 and left the other idle).
+
+    How the 8 split depends on when each accept thread gets the GIL back, so on a busy
+    machine the split is uneven; what must never happen is one worker taking them all."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
@@ -110,6 +114,10 @@ def test_two_workers_share_a_burst_of_connections() -> None:
     for thread in threads:
         thread.start()
     ready.wait()
+    # Both accept threads start blocking in accept() once their servers exist; a moment
+    # lets the second reach the kernel's queue before the burst, as a long-running
+    # worker's acceptor always has.
+    time.sleep(0.2)
     clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(8)]
     for client in clients:
         assert client.makefile("rb").readline() == b"nodelay=1\n"
@@ -120,7 +128,7 @@ def test_two_workers_share_a_burst_of_connections() -> None:
         client.close()
     listener.close()
     assert len(served[0]) + len(served[1]) == 8
-    assert min(len(served[0]), len(served[1])) >= 2
+    assert min(len(served[0]), len(served[1])) >= 1
 
 
 class _Recorder:
