@@ -212,3 +212,44 @@ def test_loop_callers_get_their_own_answers_from_one_batch(platform: Platform) -
         writer.close()
         with platform.db.session() as session:
             session.execute(text(f"DROP TABLE {table}"))
+
+
+def test_a_unit_s_before_runs_outside_the_write_lock(platform: Platform) -> None:
+    """``before`` (sealing a decision's rows) runs on the writer's thread with the write
+    lock free; a unit whose ``before`` raises fails alone and writes nothing."""
+    writer = GroupWriter(platform.db, name="test-before-writer")
+    table = f"gc_before_{utcnow().strftime('%H%M%S%f')}"
+    lock = platform.db._writer  # SQLite's queue of writers; PostgreSQL has none
+    seen: list[tuple[str, bool]] = []
+    with platform.db.session() as session:
+        session.execute(text(f"CREATE TABLE {table} (k VARCHAR(10) PRIMARY KEY)"))
+
+    def unit(key: str) -> tuple[Any, Any]:
+        def before() -> None:
+            held = lock is not None and lock._thread_lock.locked()
+            seen.append((threading.current_thread().name, held))
+            if key == "bad":
+                raise ValueError("cannot seal")
+
+        def work(session: Session) -> str:
+            session.execute(text(f"INSERT INTO {table} (k) VALUES (:k)"), {"k": key})
+            return key
+
+        return work, before
+
+    async def scenario() -> list[Any]:
+        units = [unit(k) for k in ("a", "bad", "b")]
+        waiters = [writer.submit_async(work, before=before) for work, before in units]
+        results = await asyncio.gather(*waiters, return_exceptions=True)
+        return [r if isinstance(r, str) else type(r).__name__ for r in results]
+
+    try:
+        assert asyncio.run(scenario()) == ["a", "ValueError", "b"]
+        assert seen == [("test-before-writer", False)] * 3
+        with platform.db.session(write=False) as session:
+            keys = {r[0] for r in session.execute(text(f"SELECT k FROM {table}"))}
+        assert keys == {"a", "b"}
+    finally:
+        writer.close()
+        with platform.db.session() as session:
+            session.execute(text(f"DROP TABLE {table}"))

@@ -13,7 +13,6 @@ import hashlib
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -74,6 +73,33 @@ class Prepared:
     runtime: TenantRuntime
 
 
+@dataclass(frozen=True, slots=True)
+class Sealed:
+    """A prepared decision's rows, built and encrypted, not yet in any session."""
+
+    row: RiskTransaction
+    decision: RiskDecision
+    evidence: dict[str, Any]
+    alert: RiskAlert | None
+
+
+class _StoreUnit:
+    """A decision for the group commit: sealed before the write lock, stored under it."""
+
+    __slots__ = ("_prepared", "_sealed", "_service")
+
+    def __init__(self, service: DecisionService, prepared: Prepared) -> None:
+        self._service = service
+        self._prepared = prepared
+        self._sealed: Sealed | None = None
+
+    def seal(self) -> None:
+        self._sealed = self._service.seal(self._prepared)
+
+    def __call__(self, session: Session) -> Decided:
+        return self._service.store(session, self._prepared, self._sealed)
+
+
 def fingerprint(tx: Transaction) -> str:
     return hashlib.sha256(
         orjson.dumps(transaction_to_json(tx), option=orjson.OPT_SORT_KEYS)
@@ -120,7 +146,8 @@ class DecisionService:
         if isinstance(prepared, Decided):
             return prepared
         try:
-            return await self.writer.submit_async(partial(self.store, prepared=prepared))
+            unit = _StoreUnit(self, prepared)
+            return await self.writer.submit_async(unit, before=unit.seal)
         except AlreadyStored:
             # The same id stored meanwhile (a retry racing its original): answer as a replay.
             with db.loop_reader() as session:
@@ -184,16 +211,35 @@ class DecisionService:
         )
         return Prepared(tenant_id, tx, verdict, source, encoded, digest, ref, now, runtime)
 
-    def store(self, session: Session, prepared: Prepared) -> Decided:
-        """Write a prepared decision in ``session``'s transaction."""
-        p = prepared
-        row, decision, evidence = self._store(
-            session, p.tenant_id, p.tx, p.verdict, p.source, (p.encoded, p.digest), p.ref, p.now
-        )
-        runtime, tx = p.runtime, p.tx
+    def store(self, session: Session, prepared: Prepared, sealed: Sealed | None = None) -> Decided:
+        """Write a prepared decision in ``session``'s transaction (sealing it first unless
+        it was sealed already)."""
+        s = self.seal(prepared) if sealed is None else sealed
+        tenant_id = prepared.tenant_id
+        TransactionRepository(session, tenant_id).add(s.row)
+        DecisionRepository(session, tenant_id).add(s.decision)
+        if s.alert is not None:
+            AlertRepository(session, tenant_id).add(s.alert)
+            decision = s.decision
+            emit(
+                session,
+                tenant_id,
+                "risk.decision",
+                {
+                    "decision_id": decision.id,
+                    "transaction_id": s.row.id,
+                    "external_id": prepared.tx.id,
+                    "alert_id": s.alert.id,
+                    "outcome": decision.outcome,
+                    "score": decision.score,
+                    "rules_hit": decision.rules_hit,
+                    "model_score": decision.model_score,
+                },
+            )
+        runtime, tx = prepared.runtime, prepared.tx
         # The history learns the transaction only once the decision is durable.
         after_commit(session, lambda: runtime.record(tx))
-        return Decided(row, decision, replayed=False, evidence=evidence)
+        return Decided(s.row, s.decision, replayed=False, evidence=s.evidence)
 
     def _replay(
         self, session: Session, tenant_id: str, existing: RiskTransaction, digest: str
@@ -206,18 +252,11 @@ class DecisionService:
         assert decision is not None
         return Decided(existing, decision, replayed=True)
 
-    def _store(
-        self,
-        session: Session,
-        tenant_id: str,
-        tx: Transaction,
-        verdict: Verdict,
-        source: str,
-        encoded: tuple[bytes, str],
-        customer_ref: str | None,
-        now: Any,
-    ) -> tuple[RiskTransaction, RiskDecision, dict[str, Any]]:
-        data, digest = encoded
+    def seal(self, prepared: Prepared) -> Sealed:
+        """The decision's rows, built and encrypted: all a decision costs to store that
+        needs no session."""
+        p = prepared
+        tenant_id, tx, verdict, now = p.tenant_id, p.tx, p.verdict, p.now
         evaluation = verdict.evaluation
         champion, challenger = verdict.champion, verdict.challenger
         # Built, not constructed: these rows are append-only (see ``storage.db.build``).
@@ -230,15 +269,15 @@ class DecisionService:
             type=tx.type.value,
             amount=tx.amount,
             currency=tx.currency,
-            customer_ref=customer_ref,
-            source=source,
+            customer_ref=p.ref,
+            source=p.source,
             status="decided",
             status_reason=None,
-            fingerprint=digest,
+            fingerprint=p.digest,
             decision_id=new_id("dec"),
             created_at=now,
         )
-        row.data_enc = self.vault.encrypt(data.decode(), row_aad(row, "data_enc"))
+        row.data_enc = self.vault.encrypt(p.encoded.decode(), row_aad(row, "data_enc"))
         decision = build(
             RiskDecision,
             id=row.decision_id,
@@ -265,8 +304,7 @@ class DecisionService:
             zlib.compress(orjson.dumps(evidence, option=orjson.OPT_SERIALIZE_NUMPY), 1),
             row_aad(decision, "evidence_enc"),
         )
-        TransactionRepository(session, tenant_id).add(row)
-        DecisionRepository(session, tenant_id).add(decision)
+        alert = None
         if verdict.outcome in ALERTING:
             alert = build(
                 RiskAlert,
@@ -279,23 +317,7 @@ class DecisionService:
                 status="open",
                 created_at=now,
             )
-            AlertRepository(session, tenant_id).add(alert)
-            emit(
-                session,
-                tenant_id,
-                "risk.decision",
-                {
-                    "decision_id": decision.id,
-                    "transaction_id": row.id,
-                    "external_id": tx.id,
-                    "alert_id": alert.id,
-                    "outcome": decision.outcome,
-                    "score": decision.score,
-                    "rules_hit": decision.rules_hit,
-                    "model_score": decision.model_score,
-                },
-            )
-        return row, decision, evidence
+        return Sealed(row, decision, evidence, alert)
 
     # --- reading --------------------------------------------------------------------
     def get(self, session: Session, ctx: Ctx, decision_id: str) -> RiskDecision:

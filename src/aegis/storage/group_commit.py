@@ -58,6 +58,8 @@ class _Item(Generic[T]):
     # A thread's future, or an event loop's: one of the two.
     future: Future[T] | None = None
     waiter: asyncio.Future[T] | None = None
+    # Run on the writer's thread before the write lock is taken (see ``submit_async``).
+    before: Callable[[], object] | None = None
 
 
 # What became of a unit: its item, whether it succeeded, its result or its exception.
@@ -88,15 +90,22 @@ class GroupWriter:
         self._signal()
         return future
 
-    def submit_async(self, work: Callable[[Session], T]) -> asyncio.Future[T]:
+    def submit_async(
+        self, work: Callable[[Session], T], *, before: Callable[[], object] | None = None
+    ) -> asyncio.Future[T]:
         """``submit`` for a caller on an event loop: the loop's own future, resolved with
         its batch's others in one call into the loop, and one wake-up of the writer for
         what the loop submits in one iteration. A unit whose caller has given up is
         written all the same: it was decided and answered for nobody yet, and a retry
-        finds it stored."""
+        finds it stored.
+
+        ``before`` is the unit's work that needs no session (building and encrypting its
+        rows): it runs on the writer's thread before the write lock is taken, so the lock,
+        which every writer of the database takes in turn, is held only to write. If it
+        raises, the unit fails with that and is not written."""
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[T] = loop.create_future()
-        self._pending.append(_Item(work, waiter=waiter))
+        self._pending.append(_Item(work, waiter=waiter, before=before))
         if loop not in self._loops_signalling:
             self._loops_signalling.add(loop)
             loop.call_soon(self._signal_from, loop)
@@ -161,26 +170,33 @@ class GroupWriter:
                 self._write([item])
 
     def _write(self, batch: list[_Item[Any]]) -> None:
-        pending = [
-            item
-            for item in batch
-            if item.future is None or item.future.set_running_or_notify_cancel()
-        ]
-        if not pending:
-            return
         outcomes: list[_Outcome] = []
+        pending: list[_Item[Any]] = []
+        for item in batch:
+            if item.future is not None and not item.future.set_running_or_notify_cancel():
+                continue
+            if item.before is not None:
+                try:
+                    item.before()
+                except Exception as exc:  # noqa: BLE001 - handed to the waiting caller
+                    outcomes.append((item, False, self._failure(exc)))
+                    continue
+            pending.append(item)
+        if not pending:
+            _settle(outcomes)
+            return
         try:
             with self.db.session() as session:
                 results = [item.work(session) for item in pending]
         except Exception as exc:  # noqa: BLE001 - each unit gets its own answer below
             if len(pending) == 1:
-                outcomes = [(pending[0], False, self._failure(exc))]
+                outcomes.append((pending[0], False, self._failure(exc)))
             else:
                 # Alone, each unit either commits or fails with its own error.
-                outcomes = [self._write_one(item) for item in pending]
+                outcomes.extend(self._write_one(item) for item in pending)
         else:
             UNITS.labels(self.name).observe(len(pending))
-            outcomes = [(item, True, result) for item, result in zip(pending, results, strict=True)]
+            outcomes.extend((item, True, res) for item, res in zip(pending, results, strict=True))
         _settle(outcomes)
 
     def _write_one(self, item: _Item[Any]) -> _Outcome:
