@@ -47,3 +47,35 @@ def test_in_memory_database_has_no_file(tmp_path: Path) -> None:
     assert lock.acquire(timeout=1)
     lock.release()
     assert not list(tmp_path.iterdir())
+
+
+def test_wal_checkpoints_run_beside_the_writers(tmp_path: Path) -> None:
+    """Every CHECKPOINT_EVERY writes the WAL is copied into the database on a thread of
+    its own, so the writer that asked goes straight back to writing."""
+    from sqlalchemy import text
+
+    from aegis.storage import db as storage
+
+    database = storage.Database(storage.make_engine(f"sqlite:///{tmp_path / 'aegis.db'}"))
+    ran: list[str] = []
+    done = threading.Event()
+    real = database._checkpoint
+
+    def checkpoint() -> None:
+        ran.append(threading.current_thread().name)
+        real()
+        done.set()
+
+    database._checkpoint = checkpoint  # type: ignore[method-assign]
+    try:
+        with database.session() as session:
+            session.execute(text("CREATE TABLE t (k INTEGER PRIMARY KEY)"))
+        for k in range(storage.CHECKPOINT_EVERY - 1):
+            with database.session() as session:
+                session.execute(text("INSERT INTO t (k) VALUES (:k)"), {"k": k})
+        assert done.wait(10)
+        assert ran == ["aegis-checkpoint"]
+    finally:
+        database.dispose()
+    checkpointer = database._checkpoints_thread
+    assert checkpointer is not None and not checkpointer._thread.is_alive()

@@ -324,6 +324,36 @@ def _appends_before_reads(state: ORMExecuteState) -> None:
             write_appends(state.session)
 
 
+class _Checkpointer:
+    """Runs WAL checkpoints on a thread of its own. A checkpoint copies thousands of pages
+    and syncs the file (measured under load: 7 ms typical, 27 ms at worst); run by the
+    writer that asked for it, every request waiting for that writer's next commit waited
+    as long. In WAL mode writers append while a checkpoint copies, so nothing waits."""
+
+    def __init__(self, checkpoint: Callable[[], None]) -> None:
+        self._checkpoint = checkpoint
+        self._wake = threading.Event()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="aegis-checkpoint", daemon=True)
+        self._thread.start()
+
+    def request(self) -> None:
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._closed:
+                return
+            self._checkpoint()
+
+    def close(self) -> None:
+        self._closed = True
+        self._wake.set()
+        self._thread.join(timeout=10)
+
+
 class Database:
     """The engine, units of work for reading and writing, and a reader for the event loop."""
 
@@ -345,6 +375,7 @@ class Database:
             ":memory:",
         )
         self._writes = 0
+        self._checkpoints_thread: _Checkpointer | None = None
         self._group: GroupWriter | None = None
         self._group_lock = threading.Lock()
         # Called with a committed session's ``info`` (e.g. to hand its new jobs to the queue).
@@ -383,13 +414,20 @@ class Database:
                 self._writes += 1
                 writer.release()
         if writer is not None and self._checkpoints and self._writes % CHECKPOINT_EVERY == 0:
-            self._checkpoint()
+            self._checkpointer().request()
         # After commit and after the write lock is free: what this runs may write too.
         callbacks: list[Callable[[], None]] = info.pop(_AFTER_COMMIT, [])
         if self.post_commit is not None and info:
             self.post_commit(info)
         for callback in callbacks:
             callback()
+
+    def _checkpointer(self) -> _Checkpointer:
+        if self._checkpoints_thread is None:
+            with self._group_lock:
+                if self._checkpoints_thread is None:
+                    self._checkpoints_thread = _Checkpointer(self._checkpoint)
+        return self._checkpoints_thread
 
     def _checkpoint(self) -> None:
         """Copy the WAL into the database without waiting for (or stopping) anyone: readers
@@ -422,6 +460,8 @@ class Database:
     def dispose(self) -> None:
         if self._group is not None:
             self._group.close()
+        if self._checkpoints_thread is not None:
+            self._checkpoints_thread.close()
         self.engine.dispose()
         if self._writer is not None:
             self._writer.close()
