@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--http-connections", default="8,16,32")
     parser.add_argument("--kyc-seconds", type=float, default=20.0)
     parser.add_argument("--skip-http", action="store_true", help="Skip the HTTP benchmarks.")
+    parser.add_argument(
+        "--skip-stream", action="store_true", help="Skip the NATS benchmark (needs NATS)."
+    )
     parser.add_argument("--rescreen-customers", type=int, default=100_000)
     args = parser.parse_args(argv)
 
@@ -80,7 +83,13 @@ def main(argv: list[str] | None = None) -> int:
     results["screening_rescreen"] = run_script(
         "screening_rescreen.py", ["--customers", str(args.rescreen_customers)]
     )
-    benches = [v for k, v in results.items() if k != "machine"]
+    # Issue 6: transaction risk decisions (the stream one needs NATS and sets no target).
+    results["risk_decision"] = run_script("risk_decision.py", [])
+    if not args.skip_http:
+        results["risk_http"] = run_script("risk_http.py", ["--seconds", str(args.http_duration)])
+    if not args.skip_stream:
+        results["risk_stream"] = run_script("risk_stream.py", [])
+    benches = [v for k, v in results.items() if k not in ("machine", "risk_stream")]
     results["all_targets_met"] = all(
         b.get("target_met", b.get("meets_target")) is True for b in benches
     )
