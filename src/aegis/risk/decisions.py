@@ -10,8 +10,9 @@ decided again: the same body gets the same decision back, another body a 409.
 from __future__ import annotations
 
 import hashlib
+import math
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -27,10 +28,16 @@ from aegis.partners.webhooks.service import emit
 from aegis.privacy.blind_index import IndexKind
 from aegis.privacy.registry import row_aad
 from aegis.risk.engine import Verdict, decide
-from aegis.risk.facts import CounterpartyScreening, customer_facts
+from aegis.risk.facts import CounterpartyScreening, customer_facts, with_restriction
 from aegis.risk.model import Outcome, Transaction
 from aegis.risk.models import RiskAlert, RiskDecision, RiskTransaction
-from aegis.risk.repository import AlertRepository, DecisionRepository, TransactionRepository
+from aegis.risk.repository import (
+    AlertRepository,
+    DecisionRepository,
+    TransactionRepository,
+    restriction_state,
+)
+from aegis.risk.rules import CounterpartyFacts, CustomerFacts
 from aegis.risk.transactions import transaction_to_json
 from aegis.storage.db import after_commit, build
 from aegis.storage.group_commit import AlreadyStored
@@ -71,6 +78,10 @@ class Prepared:
     ref: str | None
     now: datetime
     runtime: TenantRuntime
+    customer: CustomerFacts
+    counterparty: CounterpartyFacts | None
+    # False: decided as if the account had no restriction, to be checked when stored.
+    restriction_read: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,13 +205,20 @@ class DecisionService:
                 return self._replay(reads.session, tenant_id, existing, digest)
         now = utcnow()
         ref = self.customer_ref(tenant_id, tx)
-        customer = customer_facts(reads, tenant_id, tx, ref)
+        features = runtime.compute(tx)
+        customer = customer_facts(
+            reads,
+            tenant_id,
+            tx,
+            ref,
+            seconds_since_last=features.get("customer_seconds_since_last", math.nan),
+            restrictions=not optimistic,
+        )
         counterparty = (
             self.counterparties.facts(runtime.screening, tenant_id, tx)
             if runtime.screening is not None
             else None
         )
-        features = runtime.compute(tx)
         verdict = decide(
             tx,
             context=runtime.context,
@@ -209,11 +227,31 @@ class DecisionService:
             counterparty=counterparty,
             now=now,
         )
-        return Prepared(tenant_id, tx, verdict, source, encoded, digest, ref, now, runtime)
+        return Prepared(
+            tenant_id,
+            tx,
+            verdict,
+            source,
+            encoded,
+            digest,
+            ref,
+            now,
+            runtime,
+            customer,
+            counterparty,
+            restriction_read=not optimistic or ref is None,
+        )
 
     def store(self, session: Session, prepared: Prepared, sealed: Sealed | None = None) -> Decided:
         """Write a prepared decision in ``session``'s transaction (sealing it first unless
         it was sealed already)."""
+        if not prepared.restriction_read:
+            # Read here, in the write transaction, rather than on the event loop: a freeze
+            # or limit committed before this decision is seen (on SQLite nothing commits
+            # between this read and the decision's commit), and it costs the loop nothing.
+            state = restriction_state(session, prepared.tenant_id, prepared.ref or "")
+            if state is not None:
+                prepared, sealed = self._redecided(prepared, state), None
         s = self.seal(prepared) if sealed is None else sealed
         tenant_id = prepared.tenant_id
         TransactionRepository(session, tenant_id).add(s.row)
@@ -240,6 +278,21 @@ class DecisionService:
         # The history learns the transaction only once the decision is durable.
         after_commit(session, lambda: runtime.record(tx))
         return Decided(s.row, s.decision, replayed=False, evidence=s.evidence)
+
+    @staticmethod
+    def _redecided(prepared: Prepared, state: tuple[bool, int | None]) -> Prepared:
+        """``prepared`` decided again with the account's restriction (rare: most accounts
+        have none), from the same features and facts."""
+        customer = with_restriction(prepared.customer, state)
+        verdict = decide(
+            prepared.tx,
+            context=prepared.runtime.context,
+            features=prepared.verdict.features,
+            customer=customer,
+            counterparty=prepared.counterparty,
+            now=prepared.now,
+        )
+        return replace(prepared, verdict=verdict, customer=customer, restriction_read=True)
 
     def _replay(
         self, session: Session, tenant_id: str, existing: RiskTransaction, digest: str

@@ -3,8 +3,9 @@ KYC status, screening, account restrictions, dormancy, and the payee's screening
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from threading import Lock
 from typing import TYPE_CHECKING
 
@@ -27,10 +28,19 @@ def customer_facts(
     tenant_id: str,
     tx: Transaction,
     customer_ref: str | None,
+    *,
+    seconds_since_last: float = math.nan,
+    restrictions: bool = True,
 ) -> CustomerFacts:
     """The payer as the KYC, screening and restriction stores know them. A customer id that
     is an Aegis applicant id brings its KYC status; any other reference is a customer
-    Aegis has not verified."""
+    Aegis has not verified.
+
+    ``seconds_since_last`` is the feature state's time since the customer's previous
+    payment: when it knows one (within its retention) dormancy is counted from it, else
+    from the stored transactions. ``restrictions=False`` leaves the account restriction
+    out (not frozen, not limited) for a caller that checks it when it stores the decision
+    (see ``DecisionService.decide_now``)."""
     if customer_ref is None:
         return CustomerFacts()
     kyc_status, kyc_level, risk, age, screening = "none", None, None, None, "unknown"
@@ -50,9 +60,13 @@ def customer_facts(
                 screening = "unknown"  # a possible match nobody has looked at yet
             elif applicant.status == "approved":
                 screening = "clear"
-    restriction = restriction_state(reads, tenant_id, customer_ref)
-    last = last_time_for_customer(reads, tenant_id, customer_ref, tx.time)
+    restriction = restriction_state(reads, tenant_id, customer_ref) if restrictions else None
     frozen, limit_amount = restriction if restriction is not None else (False, None)
+    if seconds_since_last == seconds_since_last:  # not NaN
+        days: int | None = int(seconds_since_last // 86_400)
+    else:
+        last = last_time_for_customer(reads, tenant_id, customer_ref, tx.time)
+        days = (tx.time - last).days if last is not None else None
     return CustomerFacts(
         kyc_level=kyc_level,
         kyc_status=kyc_status,
@@ -61,9 +75,16 @@ def customer_facts(
         frozen=frozen,
         limited=limit_amount is not None,
         limit_amount=limit_amount,
-        days_since_last_tx=(tx.time - last).days if last is not None else None,
+        days_since_last_tx=days,
         account_age_days=age,
     )
+
+
+def with_restriction(facts: CustomerFacts, state: tuple[bool, int | None] | None) -> CustomerFacts:
+    """``facts`` with the account restriction ``state`` (see ``restriction_state``)."""
+    frozen, limit_amount = state if state is not None else (False, None)
+    limited = limit_amount is not None
+    return replace(facts, frozen=frozen, limited=limited, limit_amount=limit_amount)
 
 
 @dataclass(frozen=True, slots=True)
