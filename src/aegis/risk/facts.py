@@ -61,7 +61,7 @@ def customer_facts(
             elif applicant.status == "approved":
                 screening = "clear"
     restriction = restriction_state(reads, tenant_id, customer_ref) if restrictions else None
-    frozen, limit_amount = restriction if restriction is not None else (False, None)
+    frozen, limited, limit_amount = _restricted(restriction)
     if seconds_since_last == seconds_since_last:  # not NaN
         days: int | None = int(seconds_since_last // 86_400)
     else:
@@ -73,7 +73,7 @@ def customer_facts(
         risk_rating=risk,
         screening=screening,  # type: ignore[arg-type]
         frozen=frozen,
-        limited=limit_amount is not None,
+        limited=limited,
         limit_amount=limit_amount,
         days_since_last_tx=days,
         account_age_days=age,
@@ -82,9 +82,14 @@ def customer_facts(
 
 def with_restriction(facts: CustomerFacts, state: tuple[bool, int | None] | None) -> CustomerFacts:
     """``facts`` with the account restriction ``state`` (see ``restriction_state``)."""
-    frozen, limit_amount = state if state is not None else (False, None)
-    limited = limit_amount is not None
+    frozen, limited, limit_amount = _restricted(state)
     return replace(facts, frozen=frozen, limited=limited, limit_amount=limit_amount)
+
+
+def _restricted(state: tuple[bool, int | None] | None) -> tuple[bool, bool, int | None]:
+    """``(frozen, limited, limit_amount)`` of a restriction state; none is no restriction."""
+    frozen, limit_amount = state if state is not None else (False, None)
+    return frozen, limit_amount is not None, limit_amount
 
 
 @dataclass(frozen=True, slots=True)
