@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aegis import __version__
 from aegis.api import problems
-from aegis.api.fastlane import FastLane
+from aegis.api.fastlane import FastLane, LaneRoutes
 from aegis.api.health import router as health_router
 from aegis.api.idempotency import IdempotencyMiddleware
 from aegis.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -106,11 +106,13 @@ def create_app(platform: Platform, *, run_worker: bool = False) -> FastAPI:
     )
     from aegis.risk.endpoints import create_transaction_lane
 
-    app.add_middleware(
-        FastLane,
-        routes={("POST", "/v1/transactions"): create_transaction_lane},
+    lane = LaneRoutes(
+        {("POST", "/v1/transactions"): create_transaction_lane},
         max_bytes=platform.settings.max_body_bytes,
     )
+    # The server's protocol serves the lane before the ASGI app (aegis.api.lane_protocol).
+    app.state.lane = lane
+    app.add_middleware(FastLane, lane=lane)
     app.add_middleware(RequestContextMiddleware)
 
     from aegis.api.v1 import GatedRouter, gated_routers

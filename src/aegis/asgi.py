@@ -48,11 +48,11 @@ def create() -> FastAPI:
     # collector took ~0.2 ms of every ~1.4 ms decision. 20,000 keeps it under 0.03 ms; the
     # memory it lets wait is a few megabytes of garbage in cycles.
     gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
-    # A worker's group-commit thread gives up the GIL for every SQLite call and file-lock
-    # try, and takes it back only when the event loop yields it or after the switch
-    # interval: 5 ms by default, several times per commit while it holds the database's
-    # write lock that the other workers wait for. At 0.5 ms the decisions' p99 over HTTP
-    # at full load fell from 47-64 ms to 35-42 ms (bench/risk_http.py, six runs each).
+    # A worker's threads (group commit on PostgreSQL, the thread pool, the runtime's
+    # refresh) give up the GIL at every database call and take it back only when the event
+    # loop yields it or after the switch interval: 5 ms by default, several times per
+    # transaction. At 0.5 ms the decisions' p99 over HTTP at full load fell from 47-64 ms
+    # to 35-42 ms, when SQLite's group commit still ran on a thread (bench/risk_http.py).
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     return app
 

@@ -9,7 +9,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from aegis.api.fastlane import FastLane
+from aegis.api.fastlane import FastLane, LaneRoutes
 
 
 async def _app_echo(request: Request) -> Response:
@@ -24,7 +24,7 @@ async def _lane(request: Request, body: bytes) -> Response | None:
 
 def _client(max_bytes: int = 100) -> TestClient:
     app = Starlette(routes=[Route("/x", _app_echo, methods=["POST"])])
-    app.add_middleware(FastLane, routes={("POST", "/x"): _lane}, max_bytes=max_bytes)
+    app.add_middleware(FastLane, lane=LaneRoutes({("POST", "/x"): _lane}, max_bytes=max_bytes))
     return TestClient(app)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import orjson
+from prometheus_client import REGISTRY
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -204,7 +205,9 @@ def test_loop_callers_get_their_own_answers_from_one_batch(platform: Platform) -
             "CancelledError",
             "c",
         ]
-        assert {o[1] for o in outcomes if isinstance(o, tuple)} == {"test-async-writer"}
+        # SQLite: written by the loop itself; PostgreSQL: by the writer's thread.
+        where = "MainThread" if platform.db.writes_on_loop else "test-async-writer"
+        assert {o[1] for o in outcomes if isinstance(o, tuple)} == {where}
         with platform.db.session(write=False) as session:
             keys = {r[0] for r in session.execute(text(f"SELECT k FROM {table}"))}
         assert keys == {"first", "a", "b", "gone", "c"}
@@ -215,8 +218,9 @@ def test_loop_callers_get_their_own_answers_from_one_batch(platform: Platform) -
 
 
 def test_a_unit_s_before_runs_outside_the_write_lock(platform: Platform) -> None:
-    """``before`` (sealing a decision's rows) runs on the writer's thread with the write
-    lock free; a unit whose ``before`` raises fails alone and writes nothing."""
+    """``before`` (sealing a decision's rows) runs with the write lock free (on SQLite on
+    the loop, else on the writer's thread); a unit whose ``before`` raises fails alone and
+    writes nothing."""
     writer = GroupWriter(platform.db, name="test-before-writer")
     table = f"gc_before_{utcnow().strftime('%H%M%S%f')}"
     lock = platform.db._writer  # SQLite's queue of writers; PostgreSQL has none
@@ -245,11 +249,105 @@ def test_a_unit_s_before_runs_outside_the_write_lock(platform: Platform) -> None
 
     try:
         assert asyncio.run(scenario()) == ["a", "ValueError", "b"]
-        assert seen == [("test-before-writer", False)] * 3
+        where = "MainThread" if platform.db.writes_on_loop else "test-before-writer"
+        assert seen == [(where, False)] * 3
         with platform.db.session(write=False) as session:
             keys = {r[0] for r in session.execute(text(f"SELECT k FROM {table}"))}
         assert keys == {"a", "b"}
     finally:
         writer.close()
+        with platform.db.session() as session:
+            session.execute(text(f"DROP TABLE {table}"))
+
+
+def test_a_loop_never_waits_for_another_writer(platform: Platform) -> None:
+    """On SQLite a loop writes its units itself, taking the write lock only when it is free:
+    while another writer (a thread here; another process alike) holds it, the loop keeps
+    serving, its units join one batch, and they are written once the lock is free."""
+    if not platform.db.writes_on_loop:
+        return  # PostgreSQL: the writer's thread writes, and waits, off the loop
+    writer = GroupWriter(platform.db, name="test-loop-writer")
+    table = f"gc_loop_{utcnow().strftime('%H%M%S%f')}"
+    with platform.db.session() as session:
+        session.execute(text(f"CREATE TABLE {table} (k VARCHAR(10) PRIMARY KEY)"))
+    held, free = threading.Event(), threading.Event()
+
+    def other_writer() -> None:
+        with platform.db.session() as session:
+            session.execute(text(f"INSERT INTO {table} (k) VALUES ('other')"))
+            held.set()
+            free.wait(10)
+
+    def put(key: str) -> Any:
+        def work(session: Session) -> str:
+            session.execute(text(f"INSERT INTO {table} (k) VALUES (:k)"), {"k": key})
+            return key
+
+        return work
+
+    async def scenario() -> tuple[list[str], int, bool]:
+        waiters = [writer.submit_async(put(k)) for k in ("a", "b", "c")]
+        ticks = 0
+        for _ in range(20):  # the loop goes on while the lock is taken
+            await asyncio.sleep(0.002)
+            ticks += 1
+        pending = not any(w.done() for w in waiters)
+        free.set()
+        return list(await asyncio.gather(*waiters)), ticks, pending
+
+    label = {"writer": "test-loop-writer"}
+    batches = REGISTRY.get_sample_value("aegis_group_commit_units_count", label) or 0.0
+    thread = threading.Thread(target=other_writer)
+    thread.start()
+    try:
+        assert held.wait(10)
+        results, ticks, pending = asyncio.run(scenario())
+        assert results == ["a", "b", "c"] and ticks == 20 and pending
+        # One transaction for the three, once the other writer committed.
+        after = REGISTRY.get_sample_value("aegis_group_commit_units_count", label) or 0.0
+        assert after - batches == 1
+        with platform.db.session(write=False) as session:
+            keys = {r[0] for r in session.execute(text(f"SELECT k FROM {table}"))}
+        assert keys == {"other", "a", "b", "c"}
+    finally:
+        free.set()
+        thread.join(10)
+        writer.close()
+        with platform.db.session() as session:
+            session.execute(text(f"DROP TABLE {table}"))
+
+
+def test_closing_writes_what_a_loop_queued(platform: Platform) -> None:
+    """Units a loop queued but had not written yet (the lock was taken) are written by
+    ``close``, and their callers answered."""
+    if not platform.db.writes_on_loop:
+        return
+    writer = GroupWriter(platform.db, name="test-close-writer")
+    table = f"gc_close_{utcnow().strftime('%H%M%S%f')}"
+    with platform.db.session() as session:
+        session.execute(text(f"CREATE TABLE {table} (k VARCHAR(10) PRIMARY KEY)"))
+
+    def put(key: str) -> Any:
+        def work(session: Session) -> str:
+            session.execute(text(f"INSERT INTO {table} (k) VALUES (:k)"), {"k": key})
+            return key
+
+        return work
+
+    async def scenario() -> list[str]:
+        hold = platform.db.hold()  # taken on the loop's thread: the loop cannot write
+        waiters = [writer.submit_async(put(k)) for k in ("a", "b")]
+        await asyncio.sleep(0.01)
+        assert not any(w.done() for w in waiters)
+        hold.release()
+        writer.close()
+        return list(await asyncio.gather(*waiters))
+
+    try:
+        assert asyncio.run(scenario()) == ["a", "b"]
+        with platform.db.session(write=False) as session:
+            keys = {r[0] for r in session.execute(text(f"SELECT k FROM {table}"))}
+        assert keys == {"a", "b"}
+    finally:
         with platform.db.session() as session:
             session.execute(text(f"DROP TABLE {table}"))

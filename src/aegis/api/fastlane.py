@@ -24,26 +24,54 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 Handler = Callable[[Request, bytes], Awaitable[Response | None]]
 _JSON = b"application/json"
+_NOT_PLAIN = (b"idempotency-key", b"transfer-encoding", b"expect")
 
 
-class FastLane:
-    """Serves ``routes`` (``(method, path)`` -> handler) itself, everything else through."""
+class LaneRoutes:
+    """The lane's routes and what a request must be to take it: read by ``FastLane`` (the
+    ASGI app's path) and by ``aegis.api.lane_protocol`` (the server's path)."""
 
-    def __init__(self, app: ASGIApp, *, routes: dict[tuple[str, str], Handler], max_bytes: int):
-        self.app = app
+    def __init__(self, routes: dict[tuple[str, str], Handler], *, max_bytes: int) -> None:
         self.routes = routes
         self.max_bytes = max_bytes
         # What the access log and the metrics label a served request with (they read the
         # matched route's template from the scope, as FastAPI leaves it).
-        self._labels = {key: SimpleNamespace(path=key[1]) for key in routes}
+        self.labels = {key: SimpleNamespace(path=key[1]) for key in routes}
+
+    def handler(self, scope: Scope) -> Handler | None:
+        """The handler for a plain request to one of the routes, else ``None``."""
+        handler = self.routes.get((scope["method"], scope["path"]))
+        if handler is None or scope.get("query_string") or not self._plain(scope):
+            return None
+        return handler
+
+    def _plain(self, scope: Scope) -> bool:
+        """A JSON body of declared, acceptable length, no idempotency key, no 100-continue."""
+        length: bytes | None = None
+        json = False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                length = value
+            elif name == b"content-type":
+                json = value.split(b";", 1)[0].strip().lower() == _JSON
+            elif name in _NOT_PLAIN:
+                return False
+        return json and length is not None and length.isdigit() and int(length) <= self.max_bytes
+
+
+class FastLane:
+    """Serves the lane's routes itself, everything else through."""
+
+    def __init__(self, app: ASGIApp, *, lane: LaneRoutes):
+        self.app = app
+        self.lane = lane
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        key = (scope["method"], scope["path"])
-        handler = self.routes.get(key)
-        if handler is None or not self._plain(scope):
+        handler = self.lane.handler(scope)
+        if handler is None:
             await self.app(scope, receive, send)
             return
         body = await _read(receive)
@@ -53,21 +81,8 @@ class FastLane:
         if response is None:
             await self.app(scope, replay_body(body), send)
             return
-        scope["route"] = self._labels[key]
+        scope["route"] = self.lane.labels[(scope["method"], scope["path"])]
         await response(scope, receive, send)
-
-    def _plain(self, scope: Scope) -> bool:
-        """A JSON body of declared, acceptable length, and no idempotency key."""
-        length: bytes | None = None
-        json = False
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                length = value
-            elif name == b"content-type":
-                json = value.split(b";", 1)[0].strip().lower() == _JSON
-            elif name == b"idempotency-key" or name == b"transfer-encoding":
-                return False
-        return json and length is not None and length.isdigit() and int(length) <= self.max_bytes
 
 
 async def _read(receive: Receive) -> bytes | None:

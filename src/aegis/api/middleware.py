@@ -60,6 +60,31 @@ def _route(scope: Scope) -> str:
     return str(path or "unmatched")
 
 
+def request_id(headers: Any) -> str:
+    """The caller's ``X-Request-Id`` when it is a sane one, else a new id."""
+    for key, value in headers:
+        if key == b"x-request-id":
+            incoming = str(value.decode("latin-1"))
+            return incoming if _GOOD_ID.match(incoming) else new_id("req")
+    return new_id("req")
+
+
+def finished(method: str, route: str, status: int, elapsed: float, ctx: Any) -> None:
+    """Metrics and the access line for one answered request."""
+    _observe(method, route, status, elapsed)
+    # Asked first: below the level structlog would still build the event and drop it by
+    # raising, a few microseconds on every request.
+    if _ACCESS.isEnabledFor(logging.INFO):
+        log.info(
+            "request",
+            method=method,
+            route=route,
+            status=status,
+            duration_ms=round(elapsed * 1000, 2),
+            tenant_id=getattr(ctx, "tenant_id", None),
+        )
+
+
 class RequestContextMiddleware:
     """Request id in, request id out, one structured access line per request, metrics."""
 
@@ -70,10 +95,9 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = _header(scope, b"x-request-id")
-        request_id = incoming if incoming and _GOOD_ID.match(incoming) else new_id("req")
-        scope.setdefault("state", {})["request_id"] = request_id
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        rid = request_id(scope.get("headers", ()))
+        scope.setdefault("state", {})["request_id"] = rid
+        structlog.contextvars.bind_contextvars(request_id=rid)
         started = time.perf_counter()
         status = 500
 
@@ -82,30 +106,16 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", request_id.encode()))
+                headers.append((b"x-request-id", rid.encode()))
                 message["headers"] = headers
             await send(message)
 
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
+            state: dict[str, Any] = scope.get("state", {})
             elapsed = time.perf_counter() - started
-            route = _route(scope)
-            method = scope["method"]
-            _observe(method, route, status, elapsed)
-            # Asked first: below the level structlog would still build the event and
-            # drop it by raising, a few microseconds on every request.
-            if _ACCESS.isEnabledFor(logging.INFO):
-                state: dict[str, Any] = scope.get("state", {})
-                ctx = state.get("ctx")
-                log.info(
-                    "request",
-                    method=method,
-                    route=route,
-                    status=status,
-                    duration_ms=round(elapsed * 1000, 2),
-                    tenant_id=getattr(ctx, "tenant_id", None),
-                )
+            finished(scope["method"], _route(scope), status, elapsed, state.get("ctx"))
             structlog.contextvars.unbind_contextvars("request_id")
 
 

@@ -128,6 +128,8 @@ def serve(
         workers=workers or settings.web_workers,
         # uvloop with connections shared fairly between the workers (see ``FairLoop``).
         loop="aegis.asgi:FairLoop",
+        # httptools, serving the fast lane before the ASGI stack (see ``LaneProtocol``).
+        http="aegis.api.lane_protocol:LaneProtocol",
         log_config=None,
         access_log=False,
         proxy_headers=False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import threading
@@ -354,6 +355,38 @@ class _Checkpointer:
         self._thread.join(timeout=10)
 
 
+class WriteHold:
+    """The database's write lock, held (``Database.hold``): any number of transactions
+    commit under it, and their after-commit work runs once ``release`` gave it back."""
+
+    __slots__ = ("_committed", "_db", "_writer")
+
+    def __init__(self, db: Database, writer: WriterLock | None) -> None:
+        self._db = db
+        self._writer = writer
+        self._committed: list[dict[Any, Any]] = []
+
+    @contextmanager
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """One transaction: commits on success, rolls back on any exception."""
+        with self._db.session_factory() as session:
+            if write:
+                session.connection(execution_options={"aegis_write": True})
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            self._committed.append(dict(session.info))
+
+    def release(self) -> None:
+        if self._writer is not None:
+            self._writer.release()
+        committed, self._committed = self._committed, []
+        self._db._released(committed)
+
+
 class Database:
     """The engine, units of work for reading and writing, and a reader for the event loop."""
 
@@ -394,33 +427,54 @@ class Database:
     @contextmanager
     def session(self, *, write: bool = True) -> Iterator[Session]:
         """A unit of work: commits on success, rolls back on any exception."""
-        writer = self._writer if write else None
+        hold = self.hold() if write else WriteHold(self, None)
+        try:
+            with hold.session(write=write) as session:
+                yield session
+        finally:
+            hold.release()
+
+    def hold(self) -> WriteHold:
+        """The write lock, waited for (``OperationalError`` after ``WRITER_WAIT_SECONDS``)."""
+        writer = self._writer
         if writer is not None and not writer.acquire(timeout=WRITER_WAIT_SECONDS):
             raise OperationalError("BEGIN IMMEDIATE", None, TimeoutError("write queue full"))
-        info: dict[Any, Any] = {}
-        try:
-            with self.session_factory() as session:
-                if write:
-                    session.connection(execution_options={"aegis_write": True})
-                try:
-                    yield session
-                    session.commit()
-                    info = dict(session.info)
-                except BaseException:
-                    session.rollback()
-                    raise
-        finally:
-            if writer is not None:
-                self._writes += 1
-                writer.release()
-        if writer is not None and self._checkpoints and self._writes % CHECKPOINT_EVERY == 0:
-            self._checkpointer().request()
+        return WriteHold(self, writer)
+
+    def try_hold(self) -> WriteHold | None:
+        """The write lock if it is free this instant, else ``None``: for an event loop,
+        which must not wait for another process's transaction."""
+        writer = self._writer
+        if writer is not None and not writer.try_acquire():
+            return None
+        return WriteHold(self, writer)
+
+    @property
+    def writes_on_loop(self) -> bool:
+        """Whether an event loop writes its group commits itself (see ``GroupWriter``):
+        on SQLite a transaction is local work of a few hundred microseconds; elsewhere it
+        waits on the network and the server's disk."""
+        return self._writer is not None
+
+    def _released(self, committed: list[dict[Any, Any]]) -> None:
+        if self._writer is not None and committed:
+            before, self._writes = self._writes, self._writes + len(committed)
+            if self._checkpoints and before // CHECKPOINT_EVERY != self._writes // CHECKPOINT_EVERY:
+                self._checkpointer().request()
         # After commit and after the write lock is free: what this runs may write too.
-        callbacks: list[Callable[[], None]] = info.pop(_AFTER_COMMIT, [])
-        if self.post_commit is not None and info:
-            self.post_commit(info)
-        for callback in callbacks:
-            callback()
+        # Every committed transaction's work runs; the first failure is raised after.
+        failure: BaseException | None = None
+        for info in committed:
+            callbacks: list[Callable[[], None]] = info.pop(_AFTER_COMMIT, [])
+            if self.post_commit is not None and info:
+                callbacks.insert(0, functools.partial(self.post_commit, info))
+            for callback in callbacks:
+                try:
+                    callback()
+                except Exception as exc:  # noqa: BLE001 - raised once the others ran
+                    failure = failure or exc
+        if failure is not None:
+            raise failure
 
     def _checkpointer(self) -> _Checkpointer:
         if self._checkpoints_thread is None:

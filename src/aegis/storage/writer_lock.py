@@ -40,6 +40,19 @@ class WriterLock:
         self._thread_lock.release()
         return False
 
+    def try_acquire(self) -> bool:
+        """The lock if no thread or process holds it this instant; never waits."""
+        if not self._thread_lock.acquire(blocking=False):
+            return False
+        if self._fd is None:
+            return True
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._thread_lock.release()
+            return False
+        return True
+
     def _lock_file(self, deadline: float) -> bool:
         assert self._fd is not None
         delay = 0.00005
