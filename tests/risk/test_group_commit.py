@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
+import zlib
 from typing import Any
 
 import httpx
@@ -159,10 +160,14 @@ def test_evidence_is_compressed_and_old_evidence_reads(
         assert row is not None
         aad = row_aad(row, "evidence_enc")
         raw = platform.vault.decrypt_bytes(row.evidence_enc, aad)
-        assert raw[:1] == b"\x78"  # zlib
+        assert raw[:4] == b"\x04\x22\x4d\x18"  # an LZ4 frame
         evidence = services.decisions.evidence(row)
         assert evidence["rules"]["executions"]
-        # A decision stored before compression: plain JSON under the same seal.
+        assert len(raw) * 2 < len(orjson.dumps(evidence))
+        # Decisions stored earlier: zlib, and before that plain JSON, under the same seal.
+        packed = zlib.compress(orjson.dumps(evidence), 1)
+        row.evidence_enc = platform.vault.encrypt_with(platform.vault.ring.active_id(), packed, aad)
+        assert services.decisions.evidence(row) == evidence
         row.evidence_enc = platform.vault.encrypt(orjson.dumps(evidence).decode(), aad)
         assert services.decisions.evidence(row) == evidence
         session.rollback()

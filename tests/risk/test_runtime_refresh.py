@@ -23,12 +23,12 @@ def test_a_due_refresh_does_not_hold_decisions(
     gate, entered, waited_out = threading.Event(), threading.Event(), []
     original = RiskRuntime._refresh
 
-    def held(self: RiskRuntime, session: Any, rt: Any) -> None:
+    def held(self: RiskRuntime, session: Any, rt: Any, *rest: Any) -> None:
         entered.set()
         # Released only once the decision below is answered: a decision that waited for
         # this refresh would make it time out.
         waited_out.append(not gate.wait(10))
-        original(self, session, rt)
+        original(self, session, rt, *rest)
 
     monkeypatch.setattr(RiskRuntime, "_refresh", held)
     rt = platform.risk.settled(tenant.id)
@@ -52,8 +52,8 @@ def test_an_invalidated_runtime_is_refreshed_before_the_decision(
     refreshed: list[str] = []
     original = RiskRuntime._refresh
 
-    def spy(self: RiskRuntime, session: Any, rt: Any) -> None:
-        original(self, session, rt)
+    def spy(self: RiskRuntime, session: Any, rt: Any, *rest: Any) -> None:
+        original(self, session, rt, *rest)
         refreshed.append(threading.current_thread().name)
 
     monkeypatch.setattr(RiskRuntime, "_refresh", spy)
@@ -91,5 +91,47 @@ def test_other_processes_decisions_are_tailed_once(
             assert count(client) == 5.0
             platform.risk.invalidate(tenant.id)  # a second poll adds nothing again
             assert count(client) == 6.0
+    finally:
+        other.close()
+
+
+def test_a_refresh_aside_records_the_others_on_the_loop_in_slices(
+    client: TestClient, platform: Platform, tenant: TenantHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refresh's thread reads the other processes' payments; the event loop decrypts
+    and records them, a slice per turn, so requests are served between slices."""
+    from aegis.app import create_app
+    from aegis.risk import runtime
+
+    def count(c: TestClient) -> float:
+        decided = post(c, tenant, tx(customer_id="sliced")).json()
+        explained = c.get(f"/v1/decisions/{decided['id']}", headers=tenant.headers).json()
+        return float(explained["features"]["customer_count_1h"])
+
+    monkeypatch.setattr(runtime, "TAIL_SLICE", 2)
+    slices: list[tuple[str, int]] = []
+    original = RiskRuntime._record_slices
+
+    def spy(self: RiskRuntime, rt: Any, rows: Any, start: int) -> None:
+        slices.append((threading.current_thread().name, start))
+        original(self, rt, rows, start)
+
+    monkeypatch.setattr(RiskRuntime, "_record_slices", spy)
+    assert count(client) == 0.0
+    other = Platform.build(platform.settings)
+    try:
+        with TestClient(create_app(other)) as second:
+            for _ in range(5):
+                assert post(second, tenant, tx(customer_id="sliced")).status_code == 201
+        rt = platform.risk.settled(tenant.id)
+        rt.checked_at -= 3600  # due: refreshed aside by the next decision
+        assert count(client) == 1.0  # decided before the refresh read the others
+        deadline = time.monotonic() + 10
+        while len(slices) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.05)
+        assert [start for _, start in slices] == [0, 2, 4]
+        assert "risk-refresh" not in {name for name, _ in slices}
+        assert count(client) == 7.0  # two of ours, five of theirs
     finally:
         other.close()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import lz4.frame
 import orjson
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -47,7 +48,10 @@ if TYPE_CHECKING:
     from aegis.platform import Platform
     from aegis.risk.runtime import TenantRuntime
 
-_ZLIB = b"\x78"  # the first byte of a zlib stream
+# How a decision's evidence was packed before it was sealed, by its first bytes: an LZ4
+# frame (now), a zlib stream (earlier), plain JSON starting with "{" (the first decisions).
+_LZ4_FRAME = b"\x04\x22\x4d\x18"
+_ZLIB = b"\x78"
 ALERTING = frozenset({Outcome.REVIEW, Outcome.STEP_UP, Outcome.DECLINE})
 
 
@@ -350,11 +354,12 @@ class DecisionService:
             created_at=now,
         )
         evidence = verdict.evidence()
-        # Compressed before sealing: every feature and rule value of a decision is ~8 KB
-        # of JSON that shrinks fourfold, and it is written on every payment.
+        # Compressed before sealing: every feature and rule value of a decision is ~8.5 KB
+        # of JSON, written on every payment. LZ4 packs it to ~2.8 KB in 7 µs; zlib (level
+        # 1) to ~1.9 KB in 40-70 µs, a twentieth of the CPU a payment costs over HTTP.
         decision.evidence_enc = self.vault.encrypt_with(
             self.vault.ring.active_id(),
-            zlib.compress(orjson.dumps(evidence, option=orjson.OPT_SERIALIZE_NUMPY), 1),
+            lz4.frame.compress(orjson.dumps(evidence, option=orjson.OPT_SERIALIZE_NUMPY)),
             row_aad(decision, "evidence_enc"),
         )
         alert = None
@@ -381,7 +386,9 @@ class DecisionService:
 
     def evidence(self, row: RiskDecision) -> dict[str, Any]:
         raw = self.vault.decrypt_bytes(row.evidence_enc, row_aad(row, "evidence_enc"))
-        if raw[:1] == _ZLIB:  # JSON starts with "{"; older decisions were stored plain
+        if raw[:4] == _LZ4_FRAME:
+            raw = lz4.frame.decompress(raw)
+        elif raw[:1] == _ZLIB:
             raw = zlib.decompress(raw)
         data: dict[str, Any] = orjson.loads(raw)
         return data
