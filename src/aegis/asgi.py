@@ -218,6 +218,12 @@ class _CorkedTransport:
         for line in lines:
             self.write(line)
 
+    def write_now(self, data: bytes) -> None:
+        """``data`` after anything held, sent now: for a writer that sends a whole answer
+        in one piece, holding it to the next turn of the loop would only delay it."""
+        self._buffer.append(bytes(data))
+        self._flush()
+
     def _flush(self) -> None:
         if not self._buffer:
             return

@@ -176,6 +176,23 @@ def test_writes_of_one_turn_leave_together() -> None:
     asyncio.run(main())
 
 
+def test_a_whole_answer_leaves_at_once() -> None:
+    """``write_now`` (an answer written in one piece) sends without waiting for the next
+    turn, after whatever was held."""
+    from aegis.asgi import _CorkedTransport
+
+    async def main() -> None:
+        raw = _Recorder()
+        corked = _CorkedTransport(raw, asyncio.get_running_loop())
+        corked.write(b"held ")
+        corked.write_now(b"whole")
+        assert raw.sent == [b"held whole"]
+        await asyncio.sleep(0)
+        assert raw.sent == [b"held whole"]  # nothing left for the next turn
+
+    asyncio.run(main())
+
+
 def test_uvicorn_on_the_fair_loop_answers_in_order() -> None:
     """Keep-alive and pipelined requests through uvicorn on ``FairLoop`` (corked writes)."""
     import time

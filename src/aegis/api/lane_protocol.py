@@ -112,7 +112,11 @@ async def _send(cycle: RequestResponseCycle, response: Response, rid: str) -> No
         if not cycle.keep_alive:
             parts.append(b"connection: close\r\n")
         parts += (b"\r\n", bytes(response.body))
-        cycle.transport.write(b"".join(parts))
+        data = b"".join(parts)
+        # Sent at once where the server corks its writes (``aegis.asgi``): the answer is
+        # whole, and waiting for the loop's next turn would add that turn to its latency.
+        write_now = getattr(cycle.transport, "write_now", None)
+        (write_now or cycle.transport.write)(data)
     cycle.response_complete = True
     cycle.message_event.set()
     if not cycle.keep_alive:
