@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import orjson
+import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -356,3 +357,35 @@ def test_closing_writes_what_a_loop_queued(platform: Platform) -> None:
     finally:
         with platform.db.session() as session:
             session.execute(text(f"DROP TABLE {table}"))
+
+
+def test_a_loop_gives_up_after_the_writers_wait(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lock held past ``WRITER_WAIT_SECONDS`` fails the loop's units as it fails a
+    thread's (``write queue full``), rather than leaving their callers waiting."""
+    if not platform.db.writes_on_loop:
+        return
+    from sqlalchemy.exc import OperationalError
+
+    from aegis.storage import db as db_module
+
+    monkeypatch.setattr(db_module, "WRITER_WAIT_SECONDS", 0.05)
+    writer = GroupWriter(platform.db, name="test-timeout-writer")
+
+    async def scenario() -> str:
+        hold = platform.db.hold()
+        try:
+            waiter = writer.submit_async(lambda session: "never")
+            try:
+                await asyncio.wait_for(waiter, 5)
+            except OperationalError as exc:
+                return str(exc.orig)
+            return "written"
+        finally:
+            hold.release()
+
+    try:
+        assert asyncio.run(scenario()) == "write queue full"
+    finally:
+        writer.close()

@@ -355,6 +355,11 @@ class _Checkpointer:
         self._thread.join(timeout=10)
 
 
+def write_queue_full() -> OperationalError:
+    """What a writer gets that waited ``WRITER_WAIT_SECONDS`` for the write lock."""
+    return OperationalError("BEGIN IMMEDIATE", None, TimeoutError("write queue full"))
+
+
 class WriteHold:
     """The database's write lock, held (``Database.hold``): any number of transactions
     commit under it, and their after-commit work runs once ``release`` gave it back."""
@@ -438,7 +443,7 @@ class Database:
         """The write lock, waited for (``OperationalError`` after ``WRITER_WAIT_SECONDS``)."""
         writer = self._writer
         if writer is not None and not writer.acquire(timeout=WRITER_WAIT_SECONDS):
-            raise OperationalError("BEGIN IMMEDIATE", None, TimeoutError("write queue full"))
+            raise write_queue_full()
         return WriteHold(self, writer)
 
     def try_hold(self) -> WriteHold | None:

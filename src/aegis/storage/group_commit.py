@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -43,6 +44,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aegis.errors import AegisError
+from aegis.storage import db as db_module
 
 if TYPE_CHECKING:
     from aegis.storage.db import Database, WriteHold
@@ -85,6 +87,8 @@ class _LoopQueue:
 
     items: list[_Item[Any]]
     scheduled: bool = False
+    # When the loop first found the lock taken, since its last write (monotonic seconds).
+    blocked_since: float | None = None
 
 
 class GroupWriter:
@@ -171,9 +175,18 @@ class GroupWriter:
             return
         hold = self.db.try_hold()
         if hold is None:  # another writer's transaction: never waited for on the loop
-            queue.scheduled = True
-            loop.call_later(LOCK_RETRY_SECONDS, self._flush, loop, queue)
+            blocked = queue.blocked_since = queue.blocked_since or time.monotonic()
+            if time.monotonic() - blocked < db_module.WRITER_WAIT_SECONDS:
+                queue.scheduled = True
+                loop.call_later(LOCK_RETRY_SECONDS, self._flush, loop, queue)
+                return
+            # As long as a thread waits for the lock: the units fail as the thread's would.
+            items, queue.items, queue.blocked_since = queue.items, [], None
+            failure = self._failure(db_module.write_queue_full())
+            _settle_on_loop([(item, False, failure) for item in items])
+            self._forget(loop, queue)
             return
+        queue.blocked_since = None
         batch, queue.items = queue.items[:MAX_BATCH], queue.items[MAX_BATCH:]
         try:
             outcomes = self._commit(hold, batch)
