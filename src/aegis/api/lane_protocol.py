@@ -77,7 +77,7 @@ async def _serve(cycle: RequestResponseCycle, app: _App, handler: Handler) -> No
         return
     scope: Any = cycle.scope
     scope["app"] = app  # what Starlette sets: ``request.app`` finds the services there
-    rid = request_id(scope["headers"])
+    rid = request_id(scope)
     scope["state"]["request_id"] = rid
     tokens = structlog.contextvars.bind_contextvars(request_id=rid)
     started = time.perf_counter()

@@ -60,13 +60,10 @@ def _route(scope: Scope) -> str:
     return str(path or "unmatched")
 
 
-def request_id(headers: Any) -> str:
+def request_id(scope: Scope) -> str:
     """The caller's ``X-Request-Id`` when it is a sane one, else a new id."""
-    for key, value in headers:
-        if key == b"x-request-id":
-            incoming = str(value.decode("latin-1"))
-            return incoming if _GOOD_ID.match(incoming) else new_id("req")
-    return new_id("req")
+    incoming = _header(scope, b"x-request-id")
+    return incoming if incoming and _GOOD_ID.match(incoming) else new_id("req")
 
 
 def finished(method: str, route: str, status: int, elapsed: float, ctx: Any) -> None:
@@ -95,7 +92,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = request_id(scope.get("headers", ()))
+        rid = request_id(scope)
         scope.setdefault("state", {})["request_id"] = rid
         structlog.contextvars.bind_contextvars(request_id=rid)
         started = time.perf_counter()

@@ -44,27 +44,28 @@ class WriterLock:
         """The lock if no thread or process holds it this instant; never waits."""
         if not self._thread_lock.acquire(blocking=False):
             return False
-        if self._fd is None:
+        if self._fd is None or self._try_file():
             return True
+        self._thread_lock.release()
+        return False
+
+    def _try_file(self) -> bool:
+        assert self._fd is not None
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            self._thread_lock.release()
             return False
         return True
 
     def _lock_file(self, deadline: float) -> bool:
         assert self._fd is not None
         delay = 0.00005
-        while True:
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return True
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    return False
-                time.sleep(delay)
-                delay = min(delay * 2, _MAX_POLL_SECONDS)
+        while not self._try_file():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(delay)
+            delay = min(delay * 2, _MAX_POLL_SECONDS)
+        return True
 
     def release(self) -> None:
         if self._fd is not None:
