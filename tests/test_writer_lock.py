@@ -79,3 +79,61 @@ def test_wal_checkpoints_run_beside_the_writers(tmp_path: Path) -> None:
         database.dispose()
     checkpointer = database._checkpoints_thread
     assert checkpointer is not None and not checkpointer._thread.is_alive()
+
+
+def test_a_grown_wal_is_finished_under_the_write_lock_and_starts_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past WAL_RESTART_FRAMES a checkpoint copies the rest under the writers' lock, so no
+    commit lands meanwhile and the next writer starts the WAL from its beginning; below it
+    the writers are never held."""
+    from sqlalchemy import text
+
+    from aegis.storage import db as storage
+
+    database = storage.Database(storage.make_engine(f"sqlite:///{tmp_path / 'aegis.db'}"))
+    writer = database._writer
+    assert writer is not None
+    held: list[bool] = []
+    acquire = writer.acquire
+
+    def spy(timeout: float) -> bool:
+        held.append(threading.current_thread().name == "checkpoint-test")
+        return acquire(timeout)
+
+    monkeypatch.setattr(writer, "acquire", spy)
+
+    def wal_frames() -> int:
+        raw = database.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            # LOG: frames in the WAL since it last started from its beginning
+            row = cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            return int(row[1])
+        finally:
+            raw.close()
+
+    def checkpoint() -> None:
+        runner = threading.Thread(target=database._checkpoint, name="checkpoint-test")
+        runner.start()
+        runner.join()
+
+    try:
+        with database.session() as session:
+            session.execute(text("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)"))
+        for k in range(40):
+            with database.session() as session:
+                session.execute(text("INSERT INTO t VALUES (:k, :v)"), {"k": k, "v": "x" * 3000})
+        grown = wal_frames()
+        monkeypatch.setattr(storage, "WAL_RESTART_FRAMES", grown + 1)
+        held.clear()
+        checkpoint()
+        assert True not in held  # a small WAL: the writers went on
+        monkeypatch.setattr(storage, "WAL_RESTART_FRAMES", 1)
+        checkpoint()
+        assert True in held
+        with database.session() as session:
+            session.execute(text("INSERT INTO t VALUES (1000, 'y')"))
+        assert wal_frames() < grown  # started again from its beginning
+    finally:
+        database.dispose()

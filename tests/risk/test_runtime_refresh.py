@@ -95,11 +95,12 @@ def test_other_processes_decisions_are_tailed_once(
         other.close()
 
 
-def test_a_refresh_aside_records_the_others_on_the_loop_in_slices(
+def test_a_refresh_aside_records_the_others_on_the_loop_in_pieces(
     client: TestClient, platform: Platform, tenant: TenantHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The refresh's thread reads the other processes' payments; the event loop decrypts
-    and records them, a slice per turn, so requests are served between slices."""
+    """The event loop decrypts and records the other processes' payments, a piece per turn,
+    so requests are served between pieces. On SQLite it reads them too, a page per turn;
+    elsewhere the refresh's thread reads them."""
     from aegis.app import create_app
     from aegis.risk import runtime
 
@@ -108,15 +109,18 @@ def test_a_refresh_aside_records_the_others_on_the_loop_in_slices(
         explained = c.get(f"/v1/decisions/{decided['id']}", headers=tenant.headers).json()
         return float(explained["features"]["customer_count_1h"])
 
+    paged = platform.db.writes_on_loop
     monkeypatch.setattr(runtime, "TAIL_SLICE", 2)
-    slices: list[tuple[str, int]] = []
-    original = RiskRuntime._record_slices
+    monkeypatch.setattr(runtime, "TAIL_PAGE", 2)
+    pieces: list[tuple[str, int]] = []
+    name = "_tail_pages" if paged else "_record_slices"
+    original = getattr(RiskRuntime, name)
 
-    def spy(self: RiskRuntime, rt: Any, rows: Any, start: int) -> None:
-        slices.append((threading.current_thread().name, start))
-        original(self, rt, rows, start)
+    def spy(self: RiskRuntime, rt: Any, *rest: Any) -> None:
+        pieces.append((threading.current_thread().name, rt.tail_row if paged else rest[1]))
+        original(self, rt, *rest)
 
-    monkeypatch.setattr(RiskRuntime, "_record_slices", spy)
+    monkeypatch.setattr(RiskRuntime, name, spy)
     assert count(client) == 0.0
     other = Platform.build(platform.settings)
     try:
@@ -127,11 +131,53 @@ def test_a_refresh_aside_records_the_others_on_the_loop_in_slices(
         rt.checked_at -= 3600  # due: refreshed aside by the next decision
         assert count(client) == 1.0  # decided before the refresh read the others
         deadline = time.monotonic() + 10
-        while len(slices) < 3 and time.monotonic() < deadline:
+        while (len(pieces) < 3 or rt.tailing) and time.monotonic() < deadline:
             time.sleep(0.01)
         time.sleep(0.05)
-        assert [start for _, start in slices] == [0, 2, 4]
-        assert "risk-refresh" not in {name for name, _ in slices}
+        if paged:
+            # Each turn reads on from where the one before stopped, two rows at a time (a
+            # turn that found the refresh's thread still holding the lock tries again).
+            marks = [mark for _, mark in pieces]
+            assert marks == sorted(marks) and len(set(marks)) >= 3
+        else:
+            assert [start for _, start in pieces] == [0, 2, 4]
+        assert "risk-refresh" not in {thread for thread, _ in pieces}
+        assert not rt.tailing
         assert count(client) == 7.0  # two of ours, five of theirs
+    finally:
+        other.close()
+
+
+def test_the_loop_reads_again_from_the_start_when_rowids_restart(
+    client: TestClient, platform: Platform, tenant: TenantHandle
+) -> None:
+    """SQLite: a page read past the newest rowid (the table emptied by retention, rowids
+    starting again) starts over from the first row, and records each payment once."""
+    from aegis.app import create_app
+
+    if not platform.db.writes_on_loop:
+        pytest.skip("rowid pages are SQLite's")
+
+    def count(c: TestClient) -> float:
+        decided = post(c, tenant, tx(customer_id="restarted")).json()
+        explained = c.get(f"/v1/decisions/{decided['id']}", headers=tenant.headers).json()
+        return float(explained["features"]["customer_count_1h"])
+
+    assert count(client) == 0.0
+    other = Platform.build(platform.settings)
+    try:
+        with TestClient(create_app(other)) as second:
+            for _ in range(3):
+                assert post(second, tenant, tx(customer_id="restarted")).status_code == 201
+        rt = platform.risk.settled(tenant.id)
+        assert rt.tail_row is not None
+        rt.tail_row += 1_000_000
+        rt.checked_at -= 3600
+        assert count(client) == 1.0
+        deadline = time.monotonic() + 10
+        while (rt.refreshing or rt.tailing) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.05)
+        assert count(client) == 5.0  # two of ours (each once), three of theirs
     finally:
         other.close()

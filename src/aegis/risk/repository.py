@@ -68,6 +68,12 @@ _HOT_STORED_AFTER_ROW = HotStatement(
     .order_by(_ROWID)
     .limit(bindparam("limit"))
 )
+_HOT_SEALED_AFTER_ROW = HotStatement(
+    select(_ROWID, RiskTransaction.id, RiskTransaction.external_id, RiskTransaction.data_enc)
+    .where(RiskTransaction.tenant_id == bindparam("tenant_id"), bindparam("after") < _ROWID)
+    .order_by(_ROWID)
+    .limit(bindparam("limit"))
+)
 _HOT_LAST_ROW = HotStatement(select(func.max(_ROWID)).select_from(RiskTransaction))
 _HOT_EXISTS = HotStatement(
     select(RiskTransaction.id).where(
@@ -131,8 +137,7 @@ class TransactionRepository(TenantRepository[RiskTransaction]):
 
     def last_row(self) -> int:
         """SQLite: the newest rowid of the table (0 when empty)."""
-        found = _HOT_LAST_ROW.first(self.session)
-        return int(found[0] or 0) if found else 0
+        return last_row(self.session)
 
     def stored_after_row(self, after: int, limit: int = 10_000) -> list[tuple[int, str]]:
         """SQLite: ``(rowid, external_id)`` of the tenant's transactions stored after rowid
@@ -307,3 +312,19 @@ def last_time_for_customer(
         reads, tenant_id=tenant_id, customer_ref=customer_ref, before=before
     )
     return None if row is None else row[0]
+
+
+def sealed_after_row(
+    reads: Session | Reads, tenant_id: str, after: int, limit: int
+) -> list[tuple[int, str, str, str]]:
+    """SQLite: ``(rowid, id, external_id, data_enc)`` of the tenant's transactions stored
+    after rowid ``after``, in storage order (see ``TransactionRepository.stored_after_row``):
+    a page of what other processes decided, with what recording it needs."""
+    rows = _HOT_SEALED_AFTER_ROW.all(reads, tenant_id=tenant_id, after=after, limit=limit)
+    return [(int(row[0]), row[1], row[2], row[3]) for row in rows]
+
+
+def last_row(reads: Session | Reads) -> int:
+    """SQLite: the newest rowid of the transactions (0 when empty)."""
+    found = _HOT_LAST_ROW.first(reads)
+    return int(found[0] or 0) if found else 0

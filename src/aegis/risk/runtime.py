@@ -42,9 +42,12 @@ from aegis.risk.repository import (
     ModelRepository,
     RuleSetRepository,
     TransactionRepository,
+    last_row,
+    sealed_after_row,
 )
 from aegis.risk.rules import CompiledRuleSet, RuleSet, compile_rule_set, default_rule_set
 from aegis.risk.transactions import transaction_from_json
+from aegis.storage.hot import LoopReads
 
 if TYPE_CHECKING:
     from aegis.platform import Platform
@@ -57,6 +60,11 @@ _TAIL_OVERLAP = timedelta(seconds=5)
 # Other processes' transactions recorded per turn of the event loop (see ``_tail``): about
 # 2 ms of work, so a request waits for at most that long behind them.
 TAIL_SLICE = 32
+# SQLite: rows of the transactions table the event loop reads per turn when it catches up
+# with the other processes (see ``_tail_pages``); about half are its own, skipped.
+TAIL_PAGE = 64
+# ... and how long it waits when a build or refresh on a thread holds the runtimes' lock.
+TAIL_RETRY_SECONDS = 0.001
 
 
 @dataclass(slots=True)
@@ -84,6 +92,8 @@ class TenantRuntime:
     tail_mark: datetime | None = None
     # SQLite: the newest rowid read instead (storage order without overlap).
     tail_row: int | None = None
+    # The event loop is reading the others' transactions, a page per turn (SQLite).
+    tailing: bool = False
     recent: OrderedDict[str, None] = field(default_factory=OrderedDict)
 
     def compute(self, tx: Transaction) -> dict[str, float]:
@@ -365,12 +375,23 @@ class RiskRuntime:
         (several web workers on the embedded database): each sees the others' transactions
         within one refresh period.
 
-        Read here; with ``tail_to`` decrypted and recorded on that event loop, a slice per
-        turn. Recorded on the refresh's thread, a second's worth of another worker's
-        payments (about 150 ms of recording at 750 a second) took the GIL from the loop in
-        turns for as long, and every request waited behind it: the slowest answers over
-        HTTP were those of the second after each refresh."""
+        With ``tail_to`` (a refresh aside, started from that event loop) the loop records
+        them, in pieces between its requests. Recorded on the refresh's thread, a second's
+        worth of another worker's payments (about 150 ms of recording at 750 a second) took
+        the GIL from the loop in turns for as long, and every request waited behind it; read
+        there too, the reading alone (10-15 ms at 1,000 a second, stretched by the GIL's
+        hand-overs) still made every turn of the loop slower meanwhile. So on SQLite the
+        loop reads as well, a page per turn (``_tail_pages``); elsewhere a read waits on the
+        network, and the thread reads while the loop records (``_record_slices``)."""
         assert rt.tail_mark is not None
+        if rt.tail_row is not None and tail_to is not None:
+            if not rt.tailing:
+                rt.tailing = True
+                try:
+                    tail_to.call_soon_threadsafe(self._tail_pages, rt)
+                except RuntimeError:  # the loop has closed: nobody decides with this history
+                    rt.tailing = False
+            return
         repo = TransactionRepository(session, rt.tenant_id)
         if rt.tail_row is not None:
             stored_ids = self._stored_after_row(repo, rt)
@@ -409,6 +430,39 @@ class RiskRuntime:
         self._record_sealed(rt, rows[start:end])
         if end < len(rows):
             asyncio.get_running_loop().call_soon(self._record_slices, rt, rows, end)
+
+    def _tail_pages(self, rt: TenantRuntime) -> None:
+        """On the event loop (SQLite): read a page of what was stored after ``rt.tail_row``,
+        record the others' transactions in it, and come back next turn while pages are full.
+
+        The runtimes' lock keeps ``tail_row`` in step with a build or refresh on a thread,
+        which may read the tail too; the loop never waits for it, it tries again shortly."""
+        loop = asyncio.get_running_loop()
+        if not self._lock.acquire(blocking=False):
+            loop.call_later(TAIL_RETRY_SECONDS, self._tail_pages, rt)
+            return
+        try:
+            with LoopReads(self.platform.db) as reads:
+                after = rt.tail_row or 0
+                page = sealed_after_row(reads, rt.tenant_id, after, TAIL_PAGE)
+                # The table was emptied (every row past retention) and rowids start again.
+                restarted = not page and after > 0 and last_row(reads) < after
+            if page:
+                rt.tail_row = page[-1][0]
+            elif restarted:
+                rt.tail_row = 0
+        except Exception:  # noqa: BLE001 - the next refresh starts again from tail_row
+            log.warning("risk_tail_failed", tenant_id=rt.tenant_id, exc_info=True)
+            rt.tailing = False
+            return
+        finally:
+            self._lock.release()
+        recent = rt.recent
+        self._record_sealed(rt, [(i, data) for _, i, ext, data in page if ext not in recent])
+        if len(page) == TAIL_PAGE or restarted:
+            loop.call_soon(self._tail_pages, rt)
+        else:
+            rt.tailing = False
 
     @staticmethod
     def _stored_after_row(repo: TransactionRepository, rt: TenantRuntime) -> list[str]:

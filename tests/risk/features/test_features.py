@@ -184,6 +184,29 @@ def test_a_stream_idle_longer_than_the_retention_is_forgotten(engine: FeatureEng
     assert nan(g["customer_seconds_since_last"])
 
 
+def test_idle_streams_are_swept_a_few_per_write_and_active_ones_kept() -> None:
+    state = MemoryState()
+    engine = FeatureEngine(state)
+    retention = engine.config.retention
+    for i in range(50):
+        engine.record(tx(i * MIN, customer_id=f"old{i}", card_fingerprint=f"card{i}"))
+    engine.record(tx(2 * retention + HOUR, customer_id="kept", card_fingerprint="card-kept"))
+    sizes = [len(streams) for streams in state._streams]
+    # Each write looks at a few keys only: nothing is walked all at once.
+    engine.record(tx(2 * retention + 2 * HOUR, customer_id="kept", card_fingerprint="card-kept"))
+    assert sum(len(streams) for streams in state._streams) >= sum(sizes) - 4
+    for i in range(200):
+        engine.record(tx(2 * retention + 3 * HOUR + i * MIN, customer_id="kept"))
+    left = {key for streams in state._streams for key in streams}
+    assert not any(key.startswith(("old", "card")) and key != "card-kept" for key in left)
+    assert "kept" in left
+    f = engine.compute(
+        tx(2 * retention + 4 * DAY, customer_id="kept", card_fingerprint="card-kept")
+    )
+    assert f["customer_count_7d"] == 202.0
+    assert f["card_count_7d"] == 2.0
+
+
 def test_compute_writes_nothing_and_record_writes_without_reading(
     engine: FeatureEngine,
 ) -> None:

@@ -21,7 +21,12 @@ from aegis.risk.model import Label
 NAN = math.nan
 _EMPTY = (0.0, 0.0, NAN, NAN)  # count, sum, mean, max of a window with nothing in it
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_SWEEP_EVERY = 8192  # writes between sweeps of idle streams (memory only, never a result)
+# Streams looked at per write for having been idle long past the retention (memory only,
+# never a result: ``apply`` treats a stream idle past the retention as new). A sweep of
+# every stream at once, every few thousand writes, walked hundreds of thousands of them in
+# Python: 40 ms, once every few seconds under load, while every request waited.
+_SWEEP_STEP = 4
+_SWEEP_MARGIN = 7 * 86_400_000_000  # a week, in the state's microseconds
 _TRIM_AT = 64  # log entries passed by every cursor before they are dropped
 _RISK = tuple(kind.risk for kind in KINDS)
 # what a stream holds where its kind keeps nothing: shared, never written
@@ -111,6 +116,11 @@ class MemoryState:
         self._writes = 0
         # currency -> its index in logs and aggregates (ISO 4217 codes: a short table)
         self._units: dict[str, int] = {}
+        # the incremental sweep: the kind it walks, a snapshot of that kind's keys (taken at
+        # C speed; a key added since waits for the next pass), how far it got
+        self._sweep_kind = 0
+        self._sweep_keys: list[str] = []
+        self._sweep_at = 0
 
     def _unit(self, currency: str) -> int:
         cu = self._units.get(currency)
@@ -210,11 +220,25 @@ class MemoryState:
             if entry is not None and entry[0] == at:  # not re-recorded since
                 del self._txs[tx_id]
         self._writes += 1
-        if self._writes % _SWEEP_EVERY == 0:
-            for streams in self._streams:
-                idle = [k for k, s in streams.items() if _head(s) <= horizon]
-                for k in idle:
-                    del streams[k]
+        # A stream idle for the retention is forgotten by ``apply`` as of a transaction's
+        # own time; swept only after a further retention (as long as Redis keeps its keys)
+        # and at least a week, so a transaction dated that much before the newest one seen
+        # still finds every stream its time keeps alive.
+        self._sweep(horizon - max(lay.retention, _SWEEP_MARGIN))
+
+    def _sweep(self, horizon: int) -> None:
+        """Forget a few streams idle since ``horizon``, one kind after the other."""
+        at = self._sweep_at
+        if at >= len(self._sweep_keys):
+            self._sweep_kind = (self._sweep_kind + 1) % len(self._streams)
+            self._sweep_keys = list(self._streams[self._sweep_kind])
+            at = 0
+        streams = self._streams[self._sweep_kind]
+        end = self._sweep_at = at + _SWEEP_STEP
+        for key in self._sweep_keys[at:end]:
+            stream = streams.get(key)
+            if stream is not None and _head(stream) <= horizon:
+                del streams[key]
 
 
 def _head(stream: _Stream | _One) -> int:
