@@ -40,6 +40,10 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 STREAM_ACTOR = Actor("stream", "nats")
+# How long a consumer that holds a message waits for more to join its batch: long enough for
+# JetStream to hand over what is already waiting (a round trip on the same network), so a
+# message never waits for others that have not arrived.
+GATHER_SECONDS = 0.002
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -131,6 +135,32 @@ class Decider:
             return [{"error": problem_body(exc, instance=None, request_id=None)}]
 
 
+async def _next_batch(sub: Any, batch: int, *, backlog: bool) -> list[Any]:
+    """Up to ``batch`` messages, as soon as there is one (empty after a second without).
+
+    Asked for in one fetch, a batch that found nothing waiting waits on the server until it
+    is full or the fetch expires: at 200 messages a second the first of 64 waited ~300 ms
+    for the others. So a consumer waits for one message, then takes what else is waiting
+    at once; behind a backlog it asks for a whole batch straight away."""
+    import nats
+
+    timeouts = (TimeoutError, nats.errors.TimeoutError)  # nats-py raises either
+    messages: list[Any] = []
+    if backlog:
+        with contextlib.suppress(*timeouts):
+            messages = await sub.fetch(batch, timeout=GATHER_SECONDS)
+        if messages:
+            return messages
+    try:
+        messages = await sub.fetch(1, timeout=1)
+    except timeouts:
+        return []
+    if batch > 1:
+        with contextlib.suppress(*timeouts):
+            messages += await sub.fetch(batch - 1, timeout=GATHER_SECONDS)
+    return messages
+
+
 async def consume(
     platform: Platform,
     services: Services,
@@ -182,13 +212,14 @@ async def consume(
 
     decider = Decider(platform, services)
     decided = 0
+    full = False  # the last batch was full: more are likely waiting
     log.info("stream_consumer_started", durable=names.durable)
     try:
         while not stop.is_set():
-            try:
-                messages = await sub.fetch(batch, timeout=1)
-            except (TimeoutError, nats.errors.TimeoutError):
-                continue  # nothing waiting (nats-py raises either, depending on the path)
+            messages = await _next_batch(sub, batch, backlog=full)
+            if not messages:
+                continue
+            full = len(messages) >= batch
             # One hop to a thread for the batch, each message still decided in a
             # transaction of its own; then every message's decisions are published and
             # it is acknowledged, the messages side by side. One at a time (a thread hop,
