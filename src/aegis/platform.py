@@ -135,7 +135,7 @@ class Platform:
         def dispatch(info: dict[Any, Any]) -> None:
             ids: list[str] = info.get(AFTER_COMMIT_KEY, [])
             if ids:
-                self.queue.dispatch(ids)
+                self.queue.dispatch_soon(ids)
 
         self.db.post_commit = dispatch
 

@@ -288,3 +288,37 @@ def test_jobs_row_holds_what_the_handler_gets(platform: Platform) -> None:
     assert row.payload == {"token": t, "n": 3}
     assert row.max_attempts == 7
     assert job_id.startswith("job_")
+
+
+def test_a_commit_on_an_event_loop_hands_its_jobs_over_on_a_thread(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hand-over writes to the queue's store, which may wait; an event loop that
+    committed (the group commit on SQLite) leaves it to the dispatcher thread. Elsewhere,
+    and with an immediate queue, it happens right after the commit, as before."""
+    import asyncio
+    import threading
+
+    handed: list[tuple[str, str]] = []
+    done = threading.Event()
+
+    def task(job_id: str) -> None:
+        handed.append((job_id, threading.current_thread().name))
+        done.set()
+
+    monkeypatch.setattr(platform.queue, "_task", task)
+    monkeypatch.setattr(platform.queue.huey, "immediate", False)
+
+    async def on_loop() -> str:
+        return submit(platform, RECORD, {"token": token()})
+
+    on_loop_id = asyncio.run(on_loop())
+    assert done.wait(10)
+    assert handed == [(on_loop_id, "aegis-dispatch")]
+    handed.clear()
+    in_thread_id = submit(platform, RECORD, {"token": token()})
+    assert handed == [(in_thread_id, threading.current_thread().name)]
+    handed.clear()
+    monkeypatch.setattr(platform.queue.huey, "immediate", True)
+    immediate_id = asyncio.run(on_loop())
+    assert handed == [(immediate_id, threading.current_thread().name)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import queue
 import threading
 import time
 from collections.abc import Iterable
@@ -47,6 +49,38 @@ class JobQueue:
             run_job(platform, job_id)
 
         self._task: Any = _run
+        # Hand-overs from an event loop, for the dispatcher thread (see ``dispatch_soon``).
+        self._handovers: queue.SimpleQueue[list[str]] = queue.SimpleQueue()
+        self._dispatcher: threading.Thread | None = None
+
+    def dispatch_soon(self, job_ids: list[str]) -> None:
+        """``dispatch`` after a commit: on an event loop, by the dispatcher thread.
+
+        A hand-over writes to the queue's store (``queue.db`` embedded, Redis scaled), which
+        may wait: for the job worker's transaction on ``queue.db``, for the network, and on
+        failure for the database's write lock (``_release``). The loop that committed (the
+        group commit on SQLite) must wait for none of it. The jobs are stored already, so a
+        hand-over that comes a moment later, or never (the sweeper takes those), changes
+        nothing but when they run. An immediate queue (tests, embedding) runs them here."""
+        if not getattr(self.huey, "immediate", False) and _on_event_loop():
+            self._handovers.put(job_ids)
+            self._ensure_dispatcher()
+            return
+        self.dispatch(job_ids)
+
+    def _ensure_dispatcher(self) -> None:
+        if self._dispatcher is not None and self._dispatcher.is_alive():
+            return
+        with self._lock:
+            if self._dispatcher is None or not self._dispatcher.is_alive():
+                self._dispatcher = threading.Thread(
+                    target=self._dispatch_forever, name="aegis-dispatch", daemon=True
+                )
+                self._dispatcher.start()
+
+    def _dispatch_forever(self) -> None:
+        while True:
+            self.dispatch(self._handovers.get())
 
     def dispatch(self, job_ids: Iterable[str]) -> None:
         for job_id in job_ids:
@@ -73,6 +107,14 @@ class JobQueue:
             repo.mark_dispatched(ids, utcnow() + lease)
         self.dispatch(ids)
         return len(ids)
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 class _QuietConsumer(Consumer):  # type: ignore[misc]
