@@ -181,3 +181,34 @@ def test_the_loop_reads_again_from_the_start_when_rowids_restart(
         assert count(client) == 5.0  # two of ours (each once), three of theirs
     finally:
         other.close()
+
+
+def test_a_replayed_history_is_kept_out_of_the_collectors_sight(
+    client: TestClient, platform: Platform, tenant: TenantHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process that replays stored payments into its memory history freezes them for the
+    cyclic collector (a full collection would otherwise walk all of them)."""
+    import gc
+    import sys
+
+    from aegis.app import create_app
+
+    frozen_by: list[str] = []
+    freeze = gc.freeze
+
+    def spy() -> None:
+        frozen_by.append(sys._getframe(1).f_code.co_name)
+        freeze()
+
+    monkeypatch.setattr(gc, "freeze", spy)
+    assert post(client, tenant, tx(customer_id="replayed")).status_code == 201
+    other = Platform.build(platform.settings)
+    try:
+        with TestClient(create_app(other)) as second:
+            decided = post(second, tenant, tx(customer_id="replayed")).json()
+            explained = second.get(f"/v1/decisions/{decided['id']}", headers=tenant.headers)
+        assert explained.json()["features"]["customer_count_1h"] == 1.0  # replayed
+        replayed = other.settings.redis_url is None  # histories in memory: replayed at build
+        assert ("_replay" in frozen_by) == replayed
+    finally:
+        other.close()

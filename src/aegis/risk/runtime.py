@@ -14,6 +14,7 @@ the newest label it fed and reads the ones after it on refresh.
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import time
 from collections import OrderedDict
@@ -489,6 +490,12 @@ class RiskRuntime:
             count += 1
         if count:
             log.info("risk_history_replayed", tenant_id=rt.tenant_id, transactions=count)
+            # The replayed history (streams of arrays, lists, tuples: millions of objects
+            # for a month of payments) lives as long as the process, or until swept (freed
+            # by reference counting, frozen or not). Out of the cyclic collector's sight, as
+            # the app is at start (``asgi.create``), so a full collection does not walk it:
+            # each one would stop every request for as long.
+            gc.freeze()
 
     def _feed_labels(self, session: Session, rt: TenantRuntime) -> None:
         repo = LabelRepository(session, rt.tenant_id)
