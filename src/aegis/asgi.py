@@ -4,12 +4,10 @@ that shares connections fairly between web workers."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import select
 import socket
 import struct
-import sys
 import threading
 from typing import Any
 
@@ -18,12 +16,11 @@ from fastapi import FastAPI
 
 from aegis.app import create_app
 from aegis.config import Settings
+from aegis.kit.process import tune_for_serving
 from aegis.logging import configure_logging
 from aegis.platform import Platform
 
 log = logging.getLogger(__name__)
-GC_YOUNG_THRESHOLD = 20_000
-SWITCH_INTERVAL_SECONDS = 0.0005
 # How long a blocked accept() waits before it looks whether its server was closed.
 ACCEPT_WAKEUP_SECONDS = 0.5
 # When connections are already waiting (a burst), a worker waits this long per
@@ -39,21 +36,7 @@ def create() -> FastAPI:
     configure_logging(settings.log_level, json=settings.log_json)
     platform = Platform.build(settings)
     app = create_app(platform, run_worker=settings.embedded_worker)
-    # Modules, the app and the platform live as long as the process: take them out of the
-    # collector's sight, so a full collection under load costs milliseconds, not ~120 ms.
-    gc.collect()
-    gc.freeze()
-    # A young generation of 700 objects (the default) is collected ~10 times per payment
-    # decided, each pass walking whatever the request holds: measured in process, the
-    # collector took ~0.2 ms of every ~1.4 ms decision. 20,000 keeps it under 0.03 ms; the
-    # memory it lets wait is a few megabytes of garbage in cycles.
-    gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
-    # A worker's threads (group commit on PostgreSQL, the thread pool, the runtime's
-    # refresh) give up the GIL at every database call and take it back only when the event
-    # loop yields it or after the switch interval: 5 ms by default, several times per
-    # transaction. At 0.5 ms the decisions' p99 over HTTP at full load fell from 47-64 ms
-    # to 35-42 ms, when SQLite's group commit still ran on a thread (bench/risk_http.py).
-    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+    tune_for_serving()
     return app
 
 

@@ -30,6 +30,7 @@ def consume_cmd(
     """Take transactions from `<prefix>.tx.<tenant_id>` and publish decisions on
     `<prefix>.decision.<tenant_id>` until SIGTERM. Run several: they share the load."""
     from aegis.config import Settings
+    from aegis.kit.process import tune_for_serving
     from aegis.logging import configure_logging
     from aegis.platform import Platform
     from aegis.risk.stream import StreamNames, consume
@@ -41,11 +42,13 @@ def consume_cmd(
     assert settings.nats_url is not None
     configure_logging(settings.log_level, json=settings.log_json)
     platform = Platform.build(settings, run_migrations=False)
+    services = Services.build(platform)
+    tune_for_serving()
     try:
         asyncio.run(
             consume(
                 platform,
-                Services.build(platform),
+                services,
                 url=settings.nats_url,
                 names=StreamNames(prefix=prefix),
                 batch=batch,
