@@ -212,3 +212,24 @@ def test_a_replayed_history_is_kept_out_of_the_collectors_sight(
         assert ("_replay" in frozen_by) == replayed
     finally:
         other.close()
+
+
+def test_an_unreadable_row_is_logged_and_the_others_recorded(
+    client: TestClient, platform: Platform, tenant: TenantHandle
+) -> None:
+    """A stored payment that cannot be decrypted (a key lost, a row altered) is passed with
+    an error logged by id; the payments after it still reach the history."""
+    import orjson
+
+    from aegis.privacy.crypto import aad_for
+    from aegis.risk.models import RiskTransaction
+
+    assert post(client, tenant, tx(customer_id="damaged")).status_code == 201
+    rt = platform.risk.settled(tenant.id)
+    good = {"id": "x-1", "time": "2026-01-01T00:00:00Z", "type": "payment", "amount": 5}
+    good |= {"currency": "EUR", "customer_id": "damaged"}
+    aad = aad_for(tenant.id, RiskTransaction.__tablename__, "data_enc", "txn_good")
+    sealed = platform.vault.encrypt(orjson.dumps(good).decode(), aad)
+    before = len(rt.recent)
+    platform.risk._record_sealed(rt, [("txn_bad", "not a ciphertext"), ("txn_good", sealed)])
+    assert len(rt.recent) == before + 1 and "x-1" in rt.recent

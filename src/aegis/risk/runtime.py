@@ -422,7 +422,12 @@ class RiskRuntime:
         vault = self.platform.vault
         for row_id, data in rows:
             aad = aad_for(rt.tenant_id, RiskTransaction.__tablename__, "data_enc", row_id)
-            rt.record(transaction_from_json(orjson.loads(vault.decrypt(data, aad))))
+            try:
+                tx = transaction_from_json(orjson.loads(vault.decrypt(data, aad)))
+            except Exception:  # noqa: BLE001 - one unreadable row never stops the others
+                log.error("risk_tail_row_unreadable", tenant_id=rt.tenant_id, row_id=row_id)
+                continue
+            rt.record(tx)
 
     def _record_slices(self, rt: TenantRuntime, rows: list[tuple[str, str]], start: int) -> None:
         """Record ``rows`` from ``start`` on, ``TAIL_SLICE`` per turn of the event loop, so
