@@ -464,11 +464,13 @@ class RiskRuntime:
         finally:
             self._lock.release()
         recent = rt.recent
-        self._record_sealed(rt, [(i, data) for _, i, ext, data in page if ext not in recent])
-        if len(page) == TAIL_PAGE or restarted:
-            loop.call_soon(self._tail_pages, rt)
-        else:
-            rt.tailing = False
+        try:
+            self._record_sealed(rt, [(i, data) for _, i, ext, data in page if ext not in recent])
+        finally:  # whatever recording did, the tail goes on (or ends) as read
+            if len(page) == TAIL_PAGE or restarted:
+                loop.call_soon(self._tail_pages, rt)
+            else:
+                rt.tailing = False
 
     @staticmethod
     def _stored_after_row(repo: TransactionRepository, rt: TenantRuntime) -> list[str]:
