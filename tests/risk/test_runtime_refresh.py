@@ -148,15 +148,14 @@ def test_a_refresh_aside_records_the_others_on_the_loop_in_pieces(
         other.close()
 
 
-def test_the_loop_reads_again_from_the_start_when_rowids_restart(
+def test_a_refresh_aside_tails_once_also_when_rowids_restart(
     client: TestClient, platform: Platform, tenant: TenantHandle
 ) -> None:
-    """SQLite: a page read past the newest rowid (the table emptied by retention, rowids
-    starting again) starts over from the first row, and records each payment once."""
+    """A refresh aside records each of the other process's payments once. On SQLite, a
+    page read past the newest rowid (the table emptied by retention, rowids starting again)
+    makes the loop start over from the first row, and the ones it had recorded are not
+    counted twice; on PostgreSQL the thread reads by storage time."""
     from aegis.app import create_app
-
-    if not platform.db.writes_on_loop:
-        pytest.skip("rowid pages are SQLite's")
 
     def count(c: TestClient) -> float:
         decided = post(c, tenant, tx(customer_id="restarted")).json()
@@ -170,8 +169,8 @@ def test_the_loop_reads_again_from_the_start_when_rowids_restart(
             for _ in range(3):
                 assert post(second, tenant, tx(customer_id="restarted")).status_code == 201
         rt = platform.risk.settled(tenant.id)
-        assert rt.tail_row is not None
-        rt.tail_row += 1_000_000
+        if rt.tail_row is not None:
+            rt.tail_row += 1_000_000
         rt.checked_at -= 3600
         assert count(client) == 1.0
         deadline = time.monotonic() + 10
