@@ -16,6 +16,14 @@ from tests.risk.test_decisions_api import post, tx
 from tests.support.tenants import TenantHandle
 
 
+def hourly_count(c: TestClient, tenant: TenantHandle, customer_id: str) -> float:
+    """Decide a payment of ``customer_id`` through ``c``; the customer's payments in the
+    hour before it, as its decision explains them."""
+    decided = post(c, tenant, tx(customer_id=customer_id)).json()
+    explained = c.get(f"/v1/decisions/{decided['id']}", headers=tenant.headers).json()
+    return float(explained["features"]["customer_count_1h"])
+
+
 def test_a_due_refresh_does_not_hold_decisions(
     client: TestClient, platform: Platform, tenant: TenantHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -73,9 +81,7 @@ def test_other_processes_decisions_are_tailed_once(
     from aegis.app import create_app
 
     def count(c: TestClient) -> float:
-        decided = post(c, tenant, tx(customer_id="tailed")).json()
-        explained = c.get(f"/v1/decisions/{decided['id']}", headers=tenant.headers).json()
-        return float(explained["features"]["customer_count_1h"])
+        return hourly_count(c, tenant, "tailed")
 
     assert count(client) == 0.0
     other = Platform.build(platform.settings)
@@ -105,9 +111,7 @@ def test_a_refresh_aside_records_the_others_on_the_loop_in_pieces(
     from aegis.risk import runtime
 
     def count(c: TestClient) -> float:
-        decided = post(c, tenant, tx(customer_id="sliced")).json()
-        explained = c.get(f"/v1/decisions/{decided['id']}", headers=tenant.headers).json()
-        return float(explained["features"]["customer_count_1h"])
+        return hourly_count(c, tenant, "sliced")
 
     paged = platform.db.writes_on_loop
     monkeypatch.setattr(runtime, "TAIL_SLICE", 2)
@@ -158,9 +162,7 @@ def test_a_refresh_aside_tails_once_also_when_rowids_restart(
     from aegis.app import create_app
 
     def count(c: TestClient) -> float:
-        decided = post(c, tenant, tx(customer_id="restarted")).json()
-        explained = c.get(f"/v1/decisions/{decided['id']}", headers=tenant.headers).json()
-        return float(explained["features"]["customer_count_1h"])
+        return hourly_count(c, tenant, "restarted")
 
     assert count(client) == 0.0
     other = Platform.build(platform.settings)

@@ -62,12 +62,6 @@ _HOT_STORED_SINCE = HotStatement(
 )
 # SQLite only: its rowids grow in commit order (one writer at a time takes max + 1).
 _ROWID: ColumnClause[int] = literal_column("rowid", Integer)
-_HOT_STORED_AFTER_ROW = HotStatement(
-    select(_ROWID, RiskTransaction.external_id)
-    .where(RiskTransaction.tenant_id == bindparam("tenant_id"), bindparam("after") < _ROWID)
-    .order_by(_ROWID)
-    .limit(bindparam("limit"))
-)
 _HOT_SEALED_AFTER_ROW = HotStatement(
     select(_ROWID, RiskTransaction.id, RiskTransaction.external_id, RiskTransaction.data_enc)
     .where(RiskTransaction.tenant_id == bindparam("tenant_id"), bindparam("after") < _ROWID)
@@ -138,16 +132,6 @@ class TransactionRepository(TenantRepository[RiskTransaction]):
     def last_row(self) -> int:
         """SQLite: the newest rowid of the table (0 when empty)."""
         return last_row(self.session)
-
-    def stored_after_row(self, after: int, limit: int = 10_000) -> list[tuple[int, str]]:
-        """SQLite: ``(rowid, external_id)`` of the tenant's transactions stored after rowid
-        ``after``, in storage order. One writer at a time gives each insert the largest
-        rowid yet, so a poll from the last one seen misses nothing and reads nothing twice.
-        """
-        rows = _HOT_STORED_AFTER_ROW.all(
-            self.session, tenant_id=self.tenant_id, after=after, limit=limit
-        )
-        return [(int(row[0]), row[1]) for row in rows]
 
     def stored_since(self, since: datetime, limit: int = 10_000) -> list[tuple[str, datetime]]:
         """``(external_id, created_at)`` of the transactions stored from ``since`` on, by
@@ -318,8 +302,9 @@ def sealed_after_row(
     reads: Session | Reads, tenant_id: str, after: int, limit: int
 ) -> list[tuple[int, str, str, str]]:
     """SQLite: ``(rowid, id, external_id, data_enc)`` of the tenant's transactions stored
-    after rowid ``after``, in storage order (see ``TransactionRepository.stored_after_row``):
-    a page of what other processes decided, with what recording it needs."""
+    after rowid ``after``, in storage order: a page of what other processes decided, with
+    what recording it needs. SQLite's rowids grow in commit order (one writer at a time
+    takes max + 1)."""
     rows = _HOT_SEALED_AFTER_ROW.all(reads, tenant_id=tenant_id, after=after, limit=limit)
     return [(int(row[0]), row[1], row[2], row[3]) for row in rows]
 

@@ -64,6 +64,9 @@ TAIL_SLICE = 32
 # SQLite: rows of the transactions table the event loop reads per turn when it catches up
 # with the other processes (see ``_tail_pages``); about half are its own, skipped.
 TAIL_PAGE = 64
+# ... and per statement when a thread reads them (a build or a refresh not started from a
+# loop), recording as it goes.
+TAIL_THREAD_PAGE = 1_000
 # ... and how long it waits when a build or refresh on a thread holds the runtimes' lock.
 TAIL_RETRY_SECONDS = 0.001
 
@@ -393,16 +396,18 @@ class RiskRuntime:
                 except RuntimeError:  # the loop has closed: nobody decides with this history
                     rt.tailing = False
             return
+        if rt.tail_row is not None:  # SQLite, on this thread: every page now
+            more = True
+            while more:
+                rows, more = self._tail_page(session, rt, TAIL_THREAD_PAGE)
+                self._record_sealed(rt, rows)
+            return
         repo = TransactionRepository(session, rt.tenant_id)
-        if rt.tail_row is not None:
-            stored_ids = self._stored_after_row(repo, rt)
-        else:
-            # Commits land out of id and storage-time order: re-read an overlap.
-            since = rt.tail_mark - _TAIL_OVERLAP
-            stored = repo.stored_since(since)
-            if stored:
-                rt.tail_mark = max(rt.tail_mark, max(created for _, created in stored))
-            stored_ids = [external_id for external_id, _ in stored]
+        # Commits land out of id and storage-time order: re-read an overlap.
+        stored = repo.stored_since(rt.tail_mark - _TAIL_OVERLAP)
+        if stored:
+            rt.tail_mark = max(rt.tail_mark, max(created for _, created in stored))
+        stored_ids = [external_id for external_id, _ in stored]
         # Nearly all of them are this process's own decisions.
         unknown = [external_id for external_id in stored_ids if external_id not in rt.recent]
         if not unknown:
@@ -438,8 +443,8 @@ class RiskRuntime:
             asyncio.get_running_loop().call_soon(self._record_slices, rt, rows, end)
 
     def _tail_pages(self, rt: TenantRuntime) -> None:
-        """On the event loop (SQLite): read a page of what was stored after ``rt.tail_row``,
-        record the others' transactions in it, and come back next turn while pages are full.
+        """On the event loop (SQLite): one page of the tail (``_tail_page``) recorded, and
+        the next turn comes back while pages are full.
 
         The runtimes' lock keeps ``tail_row`` in step with a build or refresh on a thread,
         which may read the tail too; the loop never waits for it, it tries again shortly."""
@@ -449,41 +454,40 @@ class RiskRuntime:
             return
         try:
             with LoopReads(self.platform.db) as reads:
-                after = rt.tail_row or 0
-                page = sealed_after_row(reads, rt.tenant_id, after, TAIL_PAGE)
-                # The table was emptied (every row past retention) and rowids start again.
-                restarted = not page and after > 0 and last_row(reads) < after
-            if page:
-                rt.tail_row = page[-1][0]
-            elif restarted:
-                rt.tail_row = 0
+                rows, more = self._tail_page(reads, rt, TAIL_PAGE)
         except Exception:  # noqa: BLE001 - the next refresh starts again from tail_row
             log.warning("risk_tail_failed", tenant_id=rt.tenant_id, exc_info=True)
             rt.tailing = False
             return
         finally:
             self._lock.release()
-        recent = rt.recent
         try:
-            self._record_sealed(rt, [(i, data) for _, i, ext, data in page if ext not in recent])
+            self._record_sealed(rt, rows)
         finally:  # whatever recording did, the tail goes on (or ends) as read
-            if len(page) == TAIL_PAGE or restarted:
+            if more:
                 loop.call_soon(self._tail_pages, rt)
             else:
                 rt.tailing = False
 
     @staticmethod
-    def _stored_after_row(repo: TransactionRepository, rt: TenantRuntime) -> list[str]:
-        assert rt.tail_row is not None
-        stored = repo.stored_after_row(rt.tail_row)
-        if stored:
-            rt.tail_row = stored[-1][0]
-        elif repo.last_row() < rt.tail_row:
+    def _tail_page(
+        reads: Session | LoopReads, rt: TenantRuntime, limit: int
+    ) -> tuple[list[tuple[str, str]], bool]:
+        """SQLite: up to ``limit`` rows stored after ``rt.tail_row``, which moves past them:
+        the sealed data of the other processes' among them (ours are recorded already),
+        and whether more may follow. One writer at a time gives each insert the largest
+        rowid yet, so reading on from the last one seen misses nothing and reads nothing
+        twice."""
+        after = rt.tail_row or 0
+        page = sealed_after_row(reads, rt.tenant_id, after, limit)
+        if page:
+            rt.tail_row = page[-1][0]
+        elif after > 0 and last_row(reads) < after:
             # The table was emptied (every row past retention) and rowids start again.
             rt.tail_row = 0
-            stored = repo.stored_after_row(0)
-            rt.tail_row = stored[-1][0] if stored else 0
-        return [external_id for _, external_id in stored]
+            return [], True
+        recent = rt.recent
+        return [(i, data) for _, i, ext, data in page if ext not in recent], len(page) == limit
 
     def _replay(self, session: Session, rt: TenantRuntime) -> None:
         """Rebuild an in-memory history from the stored transactions of the retention
