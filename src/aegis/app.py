@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 from collections.abc import AsyncIterator
@@ -11,6 +12,7 @@ from typing import Any
 import structlog
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aegis import __version__
@@ -27,6 +29,9 @@ from aegis.services import Services
 log = structlog.get_logger(__name__)
 PROBLEM_REF = "#/components/schemas/Problem"
 # Multipart uploads get their own, larger body limit.
+# The least period between two refreshes of a runtime that gets no request (a refresh
+# period of 0 refreshes on every request, not continuously).
+IDLE_REFRESH_MIN_SECONDS = 1.0
 UPLOAD_PATHS = re.compile(r"^/v1/applicants/[^/]+/(documents|liveness/[^/]+)$")
 DESCRIPTION = """
 Identity verification (KYC) and payment risk control.
@@ -52,6 +57,27 @@ def _warm_screening(platform: Platform) -> None:
         log.warning("screening_warmup_failed")
 
 
+def _prebuild_risk(platform: Platform) -> None:
+    try:
+        built = platform.risk.prebuild()
+    except Exception:  # noqa: BLE001 - best effort; a tenant's first decision builds it
+        log.warning("risk_prebuild_failed", exc_info=True)
+        return
+    log.info("risk_runtimes_built", tenants=built)
+
+
+async def _follow_risk(platform: Platform) -> None:
+    """Refresh built risk runtimes whose period has passed, requests or not (see
+    ``RiskRuntime.refresh_idle``)."""
+    period = max(platform.risk.refresh_seconds, IDLE_REFRESH_MIN_SECONDS)
+    while True:
+        await asyncio.sleep(period)
+        try:
+            platform.risk.refresh_idle()
+        except Exception:  # noqa: BLE001 - tried again next period
+            log.warning("risk_idle_refresh_failed", exc_info=True)
+
+
 def create_app(platform: Platform, *, run_worker: bool = False) -> FastAPI:
     services = Services.build(platform)
 
@@ -68,9 +94,14 @@ def create_app(platform: Platform, *, run_worker: bool = False) -> FastAPI:
         threading.Thread(
             target=_warm_screening, args=(platform,), name="screening-warmup", daemon=True
         ).start()
+        # Before the first connection: uvicorn serves once startup is done, and meanwhile
+        # the other web workers take the connections.
+        await run_in_threadpool(_prebuild_risk, platform)
+        follow = asyncio.create_task(_follow_risk(platform))
         try:
             yield
         finally:
+            follow.cancel()
             # Decisions already taken are written before the process goes.
             services.decisions.writer.close()
             if worker is not None:

@@ -43,6 +43,8 @@ def consume_cmd(
     configure_logging(settings.log_level, json=settings.log_json)
     platform = Platform.build(settings, run_migrations=False)
     services = Services.build(platform)
+    # Before the first message, as a web worker does before its first connection.
+    platform.risk.prebuild()
     tune_for_serving()
     try:
         asyncio.run(

@@ -66,6 +66,13 @@ class TenantStore:
     def all(self) -> list[Tenant]:
         return list(self.session.scalars(select(Tenant).order_by(Tenant.id)))
 
+    def active_ids(self) -> list[str]:
+        return list(
+            self.session.scalars(
+                select(Tenant.id).where(Tenant.status == "active").order_by(Tenant.id)
+            )
+        )
+
 
 class ApiKeyRepository(TenantRepository[ApiKey]):
     model = ApiKey
