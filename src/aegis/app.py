@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import threading
 from collections.abc import AsyncIterator
@@ -29,9 +28,6 @@ from aegis.services import Services
 log = structlog.get_logger(__name__)
 PROBLEM_REF = "#/components/schemas/Problem"
 # Multipart uploads get their own, larger body limit.
-# The least period between two refreshes of a runtime that gets no request (a refresh
-# period of 0 refreshes on every request, not continuously).
-IDLE_REFRESH_MIN_SECONDS = 1.0
 UPLOAD_PATHS = re.compile(r"^/v1/applicants/[^/]+/(documents|liveness/[^/]+)$")
 DESCRIPTION = """
 Identity verification (KYC) and payment risk control.
@@ -58,24 +54,14 @@ def _warm_screening(platform: Platform) -> None:
 
 
 def _prebuild_risk(platform: Platform) -> None:
+    if not platform.settings.risk_prebuild:
+        return
     try:
         built = platform.risk.prebuild()
     except Exception:  # noqa: BLE001 - best effort; a tenant's first decision builds it
         log.warning("risk_prebuild_failed", exc_info=True)
         return
     log.info("risk_runtimes_built", tenants=built)
-
-
-async def _follow_risk(platform: Platform) -> None:
-    """Refresh built risk runtimes whose period has passed, requests or not (see
-    ``RiskRuntime.refresh_idle``)."""
-    period = max(platform.risk.refresh_seconds, IDLE_REFRESH_MIN_SECONDS)
-    while True:
-        await asyncio.sleep(period)
-        try:
-            platform.risk.refresh_idle()
-        except Exception:  # noqa: BLE001 - tried again next period
-            log.warning("risk_idle_refresh_failed", exc_info=True)
 
 
 def create_app(platform: Platform, *, run_worker: bool = False) -> FastAPI:
@@ -97,11 +83,9 @@ def create_app(platform: Platform, *, run_worker: bool = False) -> FastAPI:
         # Before the first connection: uvicorn serves once startup is done, and meanwhile
         # the other web workers take the connections.
         await run_in_threadpool(_prebuild_risk, platform)
-        follow = asyncio.create_task(_follow_risk(platform))
         try:
             yield
         finally:
-            follow.cancel()
             # Decisions already taken are written before the process goes.
             services.decisions.writer.close()
             if worker is not None:

@@ -43,6 +43,13 @@ class Settings(BaseSettings):
         "list changes (`ray://host:10001`, `auto`, or `local` for a Ray instance on this "
         "machine); unset: batch work runs in the worker process.",
     )
+    risk_prebuild: bool = Field(
+        True,
+        description="Build every active tenant's risk runtime (replaying its history) when a "
+        "web worker or stream consumer starts, before it serves, so that no payment waits for "
+        "one; off, a tenant's runtime is built on its first payment in each process. A tenant "
+        "without payments costs a few milliseconds of start-up.",
+    )
     risk_refresh_seconds: float = Field(
         1.0,
         ge=0.0,

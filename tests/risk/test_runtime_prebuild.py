@@ -1,10 +1,8 @@
-"""A process that starts builds its tenants' risk runtimes before it serves, and a process
-that gets no request of a tenant still follows what the other processes decide."""
+"""A process that starts builds its tenants' risk runtimes before it serves."""
 
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -66,42 +64,16 @@ def test_a_tenant_whose_build_fails_at_start_is_built_on_its_first_request(
         other.close()
 
 
-def test_an_idle_process_follows_the_other_processes_decisions(
+def test_without_prebuild_a_runtime_is_built_on_the_first_request(
     client: TestClient, platform: Platform, tenant: TenantHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Without a single request, the second process's history learns the first one's
-    payments within a few refresh periods."""
-    import aegis.app as app_module
-
-    monkeypatch.setattr(app_module, "IDLE_REFRESH_MIN_SECONDS", 0.02)
-    other = Platform.build(platform.settings)
-    other.risk.refresh_seconds = 0.02
+    assert post(client, tenant, tx(customer_id="known")).status_code == 201
+    builds = spy_builds(monkeypatch)
+    other = Platform.build(platform.settings.model_copy(update={"risk_prebuild": False}))
     try:
-        with TestClient(create_app(other)):
-            rt = other.risk.settled(tenant.id)  # built at start
-            ids = []
-            for _ in range(3):
-                body = tx(customer_id="followed")
-                assert post(client, tenant, body).status_code == 201
-                ids.append(body["id"])
-            deadline = time.monotonic() + 10
-            while not all(i in rt.recent for i in ids) and time.monotonic() < deadline:
-                time.sleep(0.02)
-            assert all(i in rt.recent for i in ids)
+        with TestClient(create_app(other)) as second:
+            assert builds == [] and other.risk.due(tenant.id) == "now"
+            assert hourly_count(second, tenant, "known") == 1.0
+            assert len(builds) == 1
     finally:
         other.close()
-
-
-def test_refresh_idle_starts_only_due_refreshes(
-    client: TestClient, platform: Platform, tenant: TenantHandle
-) -> None:
-    assert post(client, tenant, tx()).status_code == 201
-    risk = platform.risk
-    assert risk.refresh_idle() == 0  # just built: not due
-    rt = risk.settled(tenant.id)
-    rt.checked_at -= 3600
-    assert risk.refresh_idle() == 1
-    deadline = time.monotonic() + 10
-    while rt.refreshing and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert not rt.refreshing and risk.due(tenant.id) is None

@@ -177,19 +177,6 @@ class RiskRuntime:
             built += 1
         return built
 
-    def refresh_idle(self) -> int:
-        """Start the refresh (``refresh_soon``) of every built runtime whose period has
-        passed: called every period from a serving event loop, so a process that gets no
-        request of a tenant for a while still follows what the others decide, and its next
-        request finds its history current instead of a backlog to catch up. Returns how
-        many refreshes it started."""
-        started = 0
-        for tenant_id, rt in list(self._tenants.items()):
-            if not rt.refreshing and self.due(tenant_id) == "soon":
-                self.refresh_soon(tenant_id)
-                started += 1
-        return started
-
     def stale(self, tenant_id: str) -> bool:
         """Whether the next ``tenant`` call reads the database (a build or a refresh)."""
         rt = self._tenants.get(tenant_id)
