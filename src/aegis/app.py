@@ -53,17 +53,6 @@ def _warm_screening(platform: Platform) -> None:
         log.warning("screening_warmup_failed")
 
 
-def _prebuild_risk(platform: Platform) -> None:
-    if not platform.settings.risk_prebuild:
-        return
-    try:
-        built = platform.risk.prebuild()
-    except Exception:  # noqa: BLE001 - best effort; a tenant's first decision builds it
-        log.warning("risk_prebuild_failed", exc_info=True)
-        return
-    log.info("risk_runtimes_built", tenants=built)
-
-
 def create_app(platform: Platform, *, run_worker: bool = False) -> FastAPI:
     services = Services.build(platform)
 
@@ -82,7 +71,7 @@ def create_app(platform: Platform, *, run_worker: bool = False) -> FastAPI:
         ).start()
         # Before the first connection: uvicorn serves once startup is done, and meanwhile
         # the other web workers take the connections.
-        await run_in_threadpool(_prebuild_risk, platform)
+        await run_in_threadpool(platform.risk.prebuild)
         try:
             yield
         finally:

@@ -77,3 +77,24 @@ def test_without_prebuild_a_runtime_is_built_on_the_first_request(
             assert len(builds) == 1
     finally:
         other.close()
+
+
+def test_tenants_that_cannot_be_listed_leave_the_app_starting(
+    client: TestClient, platform: Platform, tenant: TenantHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aegis.partners.repository import TenantStore
+
+    def unreadable(self: TenantStore) -> list[str]:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(TenantStore, "active_ids", unreadable)
+    builds = spy_builds(monkeypatch)
+    other = Platform.build(platform.settings)
+    try:
+        assert other.risk.prebuild() == 0
+        with TestClient(create_app(other)) as second:
+            assert builds == []
+            assert post(second, tenant, tx()).status_code == 201
+            assert len(builds) == 1
+    finally:
+        other.close()

@@ -44,8 +44,7 @@ def consume_cmd(
     platform = Platform.build(settings, run_migrations=False)
     services = Services.build(platform)
     # Before the first message, as a web worker does before its first connection.
-    if settings.risk_prebuild:
-        platform.risk.prebuild()
+    platform.risk.prebuild()
     tune_for_serving()
     try:
         asyncio.run(

@@ -155,17 +155,24 @@ class RiskRuntime:
 
     def prebuild(self) -> int:
         """Build every active tenant's runtime now, replaying its history: for a process
-        about to serve, so that no request waits for a build.
+        about to serve, so that no request waits for a build (``AEGIS_RISK_PREBUILD``).
 
         Built on a tenant's first request instead, a runtime replays the whole retention
         period while every request of that tenant waits on this process: seconds for a
         month of payments, and 270-370 ms after a few seconds of load, at the start of
         bench/risk_http.py's measured run, on a web worker that had served none of the
         warm-up. A worker that starts builds before it takes a connection (``aegis.app``),
-        and the others serve meanwhile. A tenant that fails is logged and built on its
-        first request, as before. Returns how many were built."""
-        with self.platform.db.session(write=False) as session:
-            tenant_ids = TenantStore(session).active_ids()
+        and the others serve meanwhile. A tenant that fails (or all of them, when the
+        tenants cannot be read) is logged and built on its first request, as before.
+        Returns how many were built."""
+        if not self.platform.settings.risk_prebuild:
+            return 0
+        try:
+            with self.platform.db.session(write=False) as session:
+                tenant_ids = TenantStore(session).active_ids()
+        except Exception:  # noqa: BLE001 - each tenant's first decision builds it
+            log.warning("risk_prebuild_failed", exc_info=True)
+            return 0
         built = 0
         for tenant_id in tenant_ids:
             try:
@@ -175,6 +182,7 @@ class RiskRuntime:
                 log.warning("risk_prebuild_failed", tenant_id=tenant_id, exc_info=True)
                 continue
             built += 1
+        log.info("risk_runtimes_built", tenants=built)
         return built
 
     def stale(self, tenant_id: str) -> bool:
