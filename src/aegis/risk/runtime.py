@@ -159,10 +159,10 @@ class RiskRuntime:
 
         Built on a tenant's first request instead, a runtime replays the whole retention
         period while every request of that tenant waits on this process: seconds for a
-        month of payments, and 270-370 ms after a few seconds of load, at the start of
-        bench/risk_http.py's measured run, on a web worker that had served none of the
-        warm-up. A worker that starts builds before it takes a connection (``aegis.app``),
-        and the others serve meanwhile. A tenant that fails (or all of them, when the
+        month of payments, and 270-370 ms after a few seconds of load on a web worker that
+        had served none of bench/risk_http.py's warm-up (its first requests came after). A
+        worker that starts builds before it takes a connection (``aegis.app``), and the
+        others serve meanwhile. A tenant that fails (or all of them, when the
         tenants cannot be read) is logged and built on its first request, as before.
         Returns how many were built."""
         if not self.platform.settings.risk_prebuild:
