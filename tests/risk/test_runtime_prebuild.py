@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -32,21 +34,28 @@ def spy_builds(monkeypatch: pytest.MonkeyPatch, *, fail_first: bool = False) -> 
     return builds
 
 
+@contextmanager
+def another_process(platform: Platform, **settings: Any) -> Iterator[tuple[Platform, TestClient]]:
+    """A second process on the same database (``settings`` changed), started."""
+    other = Platform.build(platform.settings.model_copy(update=settings))
+    try:
+        with TestClient(create_app(other)) as second:
+            yield other, second
+    finally:
+        other.close()
+
+
 def test_a_starting_app_builds_its_tenants_runtimes_before_its_first_request(
     client: TestClient, platform: Platform, tenant: TenantHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert post(client, tenant, tx(customer_id="known")).status_code == 201
     builds = spy_builds(monkeypatch)
-    other = Platform.build(platform.settings)
-    try:
-        with TestClient(create_app(other)) as second:
-            assert len(builds) == 1  # at startup: no request has been made
-            assert other.risk.due(tenant.id) != "now"
-            # The first request finds the stored payment replayed, and builds nothing.
-            assert hourly_count(second, tenant, "known") == 1.0
-            assert len(builds) == 1
-    finally:
-        other.close()
+    with another_process(platform) as (other, second):
+        assert len(builds) == 1  # at startup: no request has been made
+        assert other.risk.due(tenant.id) != "now"
+        # The first request finds the stored payment replayed, and builds nothing.
+        assert hourly_count(second, tenant, "known") == 1.0
+        assert len(builds) == 1
 
 
 def test_a_tenant_whose_build_fails_at_start_is_built_on_its_first_request(
@@ -54,14 +63,10 @@ def test_a_tenant_whose_build_fails_at_start_is_built_on_its_first_request(
 ) -> None:
     assert post(client, tenant, tx(customer_id="known")).status_code == 201
     builds = spy_builds(monkeypatch, fail_first=True)
-    other = Platform.build(platform.settings)
-    try:
-        with TestClient(create_app(other)) as second:  # starts all the same
-            assert len(builds) == 1 and other.risk.due(tenant.id) == "now"
-            assert hourly_count(second, tenant, "known") == 1.0
-            assert len(builds) == 2
-    finally:
-        other.close()
+    with another_process(platform) as (other, second):  # starts all the same
+        assert len(builds) == 1 and other.risk.due(tenant.id) == "now"
+        assert hourly_count(second, tenant, "known") == 1.0
+        assert len(builds) == 2
 
 
 def test_without_prebuild_a_runtime_is_built_on_the_first_request(
@@ -69,14 +74,10 @@ def test_without_prebuild_a_runtime_is_built_on_the_first_request(
 ) -> None:
     assert post(client, tenant, tx(customer_id="known")).status_code == 201
     builds = spy_builds(monkeypatch)
-    other = Platform.build(platform.settings.model_copy(update={"risk_prebuild": False}))
-    try:
-        with TestClient(create_app(other)) as second:
-            assert builds == [] and other.risk.due(tenant.id) == "now"
-            assert hourly_count(second, tenant, "known") == 1.0
-            assert len(builds) == 1
-    finally:
-        other.close()
+    with another_process(platform, risk_prebuild=False) as (other, second):
+        assert builds == [] and other.risk.due(tenant.id) == "now"
+        assert hourly_count(second, tenant, "known") == 1.0
+        assert len(builds) == 1
 
 
 def test_tenants_that_cannot_be_listed_leave_the_app_starting(
@@ -89,12 +90,7 @@ def test_tenants_that_cannot_be_listed_leave_the_app_starting(
 
     monkeypatch.setattr(TenantStore, "active_ids", unreadable)
     builds = spy_builds(monkeypatch)
-    other = Platform.build(platform.settings)
-    try:
-        assert other.risk.prebuild() == 0
-        with TestClient(create_app(other)) as second:
-            assert builds == []
-            assert post(second, tenant, tx()).status_code == 201
-            assert len(builds) == 1
-    finally:
-        other.close()
+    with another_process(platform) as (other, second):
+        assert builds == [] and other.risk.prebuild() == 0
+        assert post(second, tenant, tx()).status_code == 201
+        assert len(builds) == 1
