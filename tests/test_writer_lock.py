@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
 from aegis.storage.writer_lock import WriterLock
 
@@ -79,6 +80,48 @@ def test_wal_checkpoints_run_beside_the_writers(tmp_path: Path) -> None:
         database.dispose()
     checkpointer = database._checkpoints_thread
     assert checkpointer is not None and not checkpointer._thread.is_alive()
+
+
+def test_a_group_commit_counts_every_unit_it_carried_towards_the_checkpoint(
+    tmp_path: Path,
+) -> None:
+    """The WAL grows with the rows written: CHECKPOINT_EVERY units asks for a checkpoint
+    even when the group commit wrote them in a handful of transactions (here every unit
+    waits behind the write lock the test holds, so they share few batches)."""
+    from sqlalchemy import text
+
+    from aegis.storage import db as storage
+
+    database = storage.Database(storage.make_engine(f"sqlite:///{tmp_path / 'aegis.db'}"))
+    done = threading.Event()
+    real = database._checkpoint
+
+    def checkpoint() -> None:
+        real()
+        done.set()
+
+    database._checkpoint = checkpoint  # type: ignore[method-assign]
+    try:
+        with database.session() as session:
+            session.execute(text("CREATE TABLE t (k INTEGER PRIMARY KEY)"))
+        units = storage.CHECKPOINT_EVERY - 1  # the table's transaction was one
+        hold = database.hold()
+        futures = []
+        for k in range(units):
+
+            def insert(session: Session, k: int = k) -> None:
+                session.execute(text("INSERT INTO t (k) VALUES (:k)"), {"k": k})
+
+            futures.append(database.group.submit(insert))
+        hold.release()
+        for future in futures:
+            future.result(timeout=10)
+        assert database._writes == storage.CHECKPOINT_EVERY
+        assert done.wait(10)
+        with database.session(write=False) as session:
+            assert session.execute(text("SELECT count(*) FROM t")).scalar_one() == units
+    finally:
+        database.dispose()
 
 
 def test_a_grown_wal_is_finished_under_the_write_lock_and_starts_again(

@@ -128,11 +128,25 @@ def make_engine(url: str, *, pool: bool = True, size: int | None = None) -> Engi
 
 _log = structlog.get_logger(__name__)
 WRITER_WAIT_SECONDS = 30.0
-CHECKPOINT_EVERY = 200  # write transactions of a process between two WAL checkpoints
+# Units of work a process writes between two WAL checkpoints: a transaction is one, a
+# group commit's as many as it carried (see ``count_units``).
+CHECKPOINT_EVERY = 200
 WAL_BACKSTOP_PAGES = 10_000  # SQLite's default is 1000 pages (4 MB)
 # WAL frames past which a checkpoint makes sure the WAL starts again (see ``_checkpoint``).
 WAL_RESTART_FRAMES = 2_000
 _TX_CACHE = "aegis_tx_cache"
+_WRITE_UNITS = "aegis_write_units"
+
+
+def count_units(session: Session, units: int) -> None:
+    """Count ``session``'s transaction as ``units`` writes towards the next WAL checkpoint.
+
+    The WAL grows with the rows written, not with the transactions: counted one per
+    transaction, a group commit of 20-30 payments each (under load over HTTP) let the WAL
+    reach the ``WAL_BACKSTOP_PAGES`` backstop between two checkpoints, where every commit
+    checkpointed under the write lock: commits held it 30-100 ms and the other web
+    worker's requests waited as long (measured at 1,500 payments/s)."""
+    session.info[_WRITE_UNITS] = units
 
 
 def transaction_cache(session: Session, name: str) -> dict[Any, Any]:
@@ -464,8 +478,9 @@ class Database:
         return self._writer is not None
 
     def _released(self, committed: list[dict[Any, Any]]) -> None:
+        units = sum(info.pop(_WRITE_UNITS, 1) for info in committed)
         if self._writer is not None and committed:
-            before, self._writes = self._writes, self._writes + len(committed)
+            before, self._writes = self._writes, self._writes + units
             if self._checkpoints and before // CHECKPOINT_EVERY != self._writes // CHECKPOINT_EVERY:
                 self._checkpointer().request()
         # After commit and after the write lock is free: what this runs may write too.

@@ -285,6 +285,7 @@ class GroupWriter:
         try:
             with hold.session() as session:
                 results = [item.work(session) for item in batch]
+                db_module.count_units(session, len(batch))
         except Exception as exc:  # noqa: BLE001 - each unit gets its own answer below
             if len(batch) == 1:
                 return [(batch[0], False, self._failure(exc))]
