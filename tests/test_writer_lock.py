@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
+from aegis.storage.db import Database
 from aegis.storage.writer_lock import WriterLock
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file locks")
@@ -50,11 +51,9 @@ def test_in_memory_database_has_no_file(tmp_path: Path) -> None:
     assert not list(tmp_path.iterdir())
 
 
-def test_wal_checkpoints_run_beside_the_writers(tmp_path: Path) -> None:
-    """Every CHECKPOINT_EVERY writes the WAL is copied into the database on a thread of
-    its own, so the writer that asked goes straight back to writing."""
-    from sqlalchemy import text
-
+def _spied_checkpoints(tmp_path: Path) -> tuple[Database, list[str], threading.Event]:
+    """A database on a file whose checkpoints note the thread that ran them, and an event
+    set once one has run."""
     from aegis.storage import db as storage
 
     database = storage.Database(storage.make_engine(f"sqlite:///{tmp_path / 'aegis.db'}"))
@@ -68,6 +67,17 @@ def test_wal_checkpoints_run_beside_the_writers(tmp_path: Path) -> None:
         done.set()
 
     database._checkpoint = checkpoint  # type: ignore[method-assign]
+    return database, ran, done
+
+
+def test_wal_checkpoints_run_beside_the_writers(tmp_path: Path) -> None:
+    """Every CHECKPOINT_EVERY writes the WAL is copied into the database on a thread of
+    its own, so the writer that asked goes straight back to writing."""
+    from sqlalchemy import text
+
+    from aegis.storage import db as storage
+
+    database, ran, done = _spied_checkpoints(tmp_path)
     try:
         with database.session() as session:
             session.execute(text("CREATE TABLE t (k INTEGER PRIMARY KEY)"))
@@ -92,15 +102,7 @@ def test_a_group_commit_counts_every_unit_it_carried_towards_the_checkpoint(
 
     from aegis.storage import db as storage
 
-    database = storage.Database(storage.make_engine(f"sqlite:///{tmp_path / 'aegis.db'}"))
-    done = threading.Event()
-    real = database._checkpoint
-
-    def checkpoint() -> None:
-        real()
-        done.set()
-
-    database._checkpoint = checkpoint  # type: ignore[method-assign]
+    database, _, done = _spied_checkpoints(tmp_path)
     try:
         with database.session() as session:
             session.execute(text("CREATE TABLE t (k INTEGER PRIMARY KEY)"))

@@ -178,13 +178,9 @@ class DecisionService:
         risk = self.platform.risk
         due = risk.due(tenant_id)
         if due == "now":
-            await run_in_threadpool(self._refresh_runtime, tenant_id)
+            await run_in_threadpool(risk.load, tenant_id)
         elif due == "soon":
             risk.refresh_soon(tenant_id)
-
-    def _refresh_runtime(self, tenant_id: str) -> None:
-        with self.platform.db.session(write=False) as session:
-            self.platform.risk.tenant(session, tenant_id)
 
     def prepare(
         self,

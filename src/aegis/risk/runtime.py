@@ -153,6 +153,11 @@ class RiskRuntime:
                 self._refresh(session, rt, tail_to)
         return rt
 
+    def load(self, tenant_id: str) -> TenantRuntime:
+        """``tenant`` in a read transaction of its own (off the event loop)."""
+        with self.platform.db.session(write=False) as session:
+            return self.tenant(session, tenant_id)
+
     def prebuild(self) -> int:
         """Build every active tenant's runtime now, replaying its history: for a process
         about to serve, so that no request waits for a build (``AEGIS_RISK_PREBUILD``).
@@ -176,8 +181,7 @@ class RiskRuntime:
         built = 0
         for tenant_id in tenant_ids:
             try:
-                with self.platform.db.session(write=False) as session:
-                    self.tenant(session, tenant_id)
+                self.load(tenant_id)
             except Exception:  # noqa: BLE001 - built on its first request instead
                 log.warning("risk_prebuild_failed", tenant_id=tenant_id, exc_info=True)
                 continue
