@@ -11,9 +11,11 @@ Three ways to run the same transaction (``BEGIN IMMEDIATE``, one ``INSERT`` of a
   SQLAlchemy's transaction);
 - ``driver``: the statements on the driver's connection (``sqlite3``), nothing else.
 
-CPU time of this thread per transaction, median of ``--rounds`` rounds. Over HTTP the
-group commit's fixed cost is about three times what this prints for the project's path
-(see docs/risk.md, Speed). Prints one JSON document.
+CPU time of this thread per transaction, median of ``--rounds`` rounds: SQLAlchemy's share
+of a small transaction. It is not what a decision's commit costs over HTTP: there SQLite's
+own work on a large database (random-key indexes, pages to the WAL) dwarfs it, and a group
+commit written on the driver's connection took no less CPU (see docs/risk.md, Speed).
+Prints one JSON document.
 
     .venv/bin/python bench/storage_commit.py [--transactions 3000] [--rounds 5]
 """
