@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -154,8 +155,16 @@ def run_wrk(
     return raw
 
 
-def measured(raw: dict[str, Any], server_cpu: float) -> dict[str, Any]:
+def children_cpu_seconds() -> float:
+    """User + system CPU of this process's finished children: wrk, once it has exited (the
+    server's processes are still running, so they are not in it)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measured(raw: dict[str, Any], server_cpu: float, generator_cpu: float) -> dict[str, Any]:
     ok = raw["requests"] - raw["non_2xx"]
+    seconds = raw["duration_us"] / 1e6
     return {
         "decisions_per_s": round(ok / (raw["duration_us"] / 1e6), 1),
         "decisions": ok,
@@ -163,6 +172,13 @@ def measured(raw: dict[str, Any], server_cpu: float) -> dict[str, Any]:
         "socket_errors": raw["socket_errors"],
         "latency_ms": {k: round(raw[f"{k}_us"] / 1000, 2) for k in ("p50", "p90", "p99", "max")},
         "server_cpu_ms_per_decision": round(server_cpu / max(1, ok) * 1000, 3),
+        # How much of the machine each side kept busy: the server shares its cores with
+        # the load generator, so this is the budget the latency comes out of.
+        "cores_busy": {
+            "server": round(server_cpu / seconds, 2),
+            "generator": round(generator_cpu / seconds, 2),
+            "of": os.cpu_count(),
+        },
     }
 
 
@@ -194,10 +210,13 @@ def main() -> None:
             run_wrk(base, key, args.warmup, args.connections, data / "warm.lua", 0)
             log(f"capacity: {args.seconds}s as fast as {args.connections} connections go")
             cpu, load = group_cpu_seconds(server.pid), [os.getloadavg()[0]]
+            gen = children_cpu_seconds()
             raw = run_wrk(base, key, args.seconds, args.connections, data / "run.lua", 500_000_000)
-            capacity = measured(raw, group_cpu_seconds(server.pid) - cpu)
+            capacity = measured(
+                raw, group_cpu_seconds(server.pid) - cpu, children_cpu_seconds() - gen
+            )
             log(f"at {args.rate}/s: {args.seconds}s on up to {args.rate_connections} connections")
-            cpu = group_cpu_seconds(server.pid)
+            cpu, gen = group_cpu_seconds(server.pid), children_cpu_seconds()
             raw = run_wrk(
                 base,
                 key,
@@ -207,7 +226,9 @@ def main() -> None:
                 700_000_000,
                 rate=args.rate,
             )
-            at_rate = measured(raw, group_cpu_seconds(server.pid) - cpu)
+            at_rate = measured(
+                raw, group_cpu_seconds(server.pid) - cpu, children_cpu_seconds() - gen
+            )
             at_rate |= {"offered_per_s": args.rate, "connections": args.rate_connections}
             at_rate |= {"late_sends": raw["late_sends"], "late_max_ms": raw["late_max_ms"]}
             load.append(os.getloadavg()[0])
