@@ -10,12 +10,17 @@ from aegis.partners.webhooks.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
+from aegis.storage.hot import HotStatement
 
-# Built once: building a select costs more than running it (one per emitting transaction).
-_ENABLED = select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(
-    WebhookEndpoint.tenant_id == bindparam("tenant_id"),
-    WebhookEndpoint.enabled.is_(True),
-    WebhookEndpoint.deleted_at.is_(None),
+# Asked once per emitting transaction: under load over HTTP most group commits carry an
+# alerting decision, and through Core this read cost the commit ~150 µs of the event
+# loop's CPU (measured at 300 payments/s), on the driver's cursor a fraction of that.
+_ENABLED = HotStatement(
+    select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(
+        WebhookEndpoint.tenant_id == bindparam("tenant_id"),
+        WebhookEndpoint.enabled.is_(True),
+        WebhookEndpoint.deleted_at.is_(None),
+    )
 )
 
 
@@ -32,10 +37,9 @@ class EndpointRepository(TenantRepository[WebhookEndpoint]):
     def subscriptions(self) -> list[tuple[str, list[str]]]:
         """(id, event types) of the tenant's enabled endpoints.
 
-        Asked while a transaction emits events: its pending rows are not endpoints, so
-        nothing is flushed; and two columns need none of the ORM's execution layer, which
-        costs more than the query (about 80 µs)."""
-        rows = self.session.connection().execute(_ENABLED, {"tenant_id": self.tenant_id})
+        Asked while a transaction emits events, in that transaction: its pending rows are
+        not endpoints, so nothing needs flushing first."""
+        rows = _ENABLED.all(self.session, tenant_id=self.tenant_id)
         return [(endpoint_id, list(types)) for endpoint_id, types in rows]
 
 
