@@ -9,6 +9,8 @@
 3. for ``--seconds``, wrk posts a different transaction per request from ``--connections``
    keep-alive connections (customers, cards, devices, terminals drawn from pools, so the
    velocity windows fill), and reports decisions/s and latency; every answer must be 201.
+   Each phase also reports the cores the server and wrk kept busy, and the run how its
+   payments were decided (``outcomes``: the pools are small, so many raise an alert).
 
 Target (issue 6): at least 1,500 decisions/s with p99 at most 25 ms. Prints one JSON
 document on stdout; progress goes to stderr.
@@ -27,8 +29,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from http_read import (  # noqa: E402
@@ -155,6 +160,22 @@ def run_wrk(
     return raw
 
 
+def decided_outcomes(url: str, since: datetime) -> dict[str, int]:
+    """How the run's payments were decided (warm-up and both phases): the share that
+    raised an alert (review, step_up, decline) sets how many rows each one writes. The
+    embedded database is the run's own; a server's may hold earlier runs."""
+    sql = "SELECT outcome, COUNT(*) FROM risk_decisions"
+    if not url.startswith("sqlite"):
+        sql += " WHERE created_at >= :since"
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text(sql + " GROUP BY outcome ORDER BY outcome"), {"since": since})
+            return {str(outcome): int(count) for outcome, count in rows}
+    finally:
+        engine.dispose()
+
+
 def children_cpu_seconds() -> float:
     """User + system CPU of this process's finished children: wrk, once it has exited (the
     server's processes are still running, so they are not in it)."""
@@ -203,6 +224,7 @@ def main() -> None:
     subprocess.run([*aegis_command(), "db", "upgrade"], env=env, capture_output=True, check=True)
     key = create_tenant(env)
     base = f"http://{HOST}:{port}"
+    started = datetime.now(UTC)
     load: list[float] = []
     try:
         with running_server(env, port, args.workers, data / "server.log") as server:
@@ -232,6 +254,7 @@ def main() -> None:
             at_rate |= {"offered_per_s": args.rate, "connections": args.rate_connections}
             at_rate |= {"late_sends": raw["late_sends"], "late_max_ms": raw["late_max_ms"]}
             load.append(os.getloadavg()[0])
+        outcomes = decided_outcomes(args.database_url or f"sqlite:///{data / 'aegis.db'}", started)
     finally:
         shutil.rmtree(data, ignore_errors=True)
     sustained = at_rate["decisions_per_s"] >= 0.99 * args.rate
@@ -244,6 +267,7 @@ def main() -> None:
             "generator": f"wrk, {WRK_THREADS} threads (Lua: a distinct transaction per request)",
             "cpus": os.cpu_count(),
             "load_average_1m": load,
+            "outcomes": outcomes,
         },
         # As many decisions as the connections can get answered: the server's capacity,
         # with the latency of a server that is never idle.
