@@ -187,7 +187,7 @@ def measured(raw: dict[str, Any], server_cpu: float, generator_cpu: float) -> di
     ok = raw["requests"] - raw["non_2xx"]
     seconds = raw["duration_us"] / 1e6
     return {
-        "decisions_per_s": round(ok / (raw["duration_us"] / 1e6), 1),
+        "decisions_per_s": round(ok / seconds, 1),
         "decisions": ok,
         "non_2xx": raw["non_2xx"],
         "socket_errors": raw["socket_errors"],

@@ -109,9 +109,10 @@ def session_driver(session: Session) -> tuple[Any, Dialect]:
     """The driver's connection under ``session``'s transaction, and its dialect.
 
     Kept for the transaction (``transaction_cache``): a group commit reads once per
-    payment in it (a freeze or limit on the account), and ``Session.connection`` costs
-    ~25 µs a call on a busy event loop. The transaction itself is checked too, so a later
-    transaction of the session never gets an earlier one's connection."""
+    payment in it (a freeze or limit on the account), and asking ``Session.connection``
+    each time cost ~10-15 µs a payment at 1,500 payments/s over HTTP. The transaction
+    itself is checked too, so a later transaction of the session never gets an earlier
+    one's connection."""
     transaction = session.get_transaction()
     kept = transaction_cache(session, _DRIVER)
     if transaction is not None and kept.get("transaction") is transaction:
